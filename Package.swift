@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+// AudioPlane: real-time audio-driven Gaussian-splatting talking heads on a CPU.
+// Layers (a target imports only from layers below it) — see README.md "Modules".
+import PackageDescription
+
+/// Release builds need real SIMD code: without `-march=native` Swift lowers SIMD
+/// `addingProduct` to one scalar `fmaf` call per lane (~100x slower, DESIGN.md §5).
+let numericFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-march=native", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "AudioPlane",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "audioplane", targets: ["audioplane"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Layer 0: tensors, geometry, camera, threading, RNG.
+        .target(name: "TensorCore", swiftSettings: numericFlags),
+        // System C libraries (Debian -dev packages, installed by scripts/setup.sh).
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Layer 1: generic file formats; neural-network layers; audio front end.
+        .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG"], swiftSettings: numericFlags),
+        .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: numericFlags),
+        .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO"], swiftSettings: numericFlags),
+        // Layer 2: the differentiable Gaussian-splatting engine.
+        .target(name: "Splatting", dependencies: ["TensorCore", "DataIO"], swiftSettings: numericFlags),
+        // Layer 3: losses, optimisation loops, metrics.
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], swiftSettings: numericFlags),
+        // Layer 4: the command-line tool (wiring only).
+        .executableTarget(
+            name: "audioplane",
+            dependencies: [
+                "TensorCore", "DataIO", "Splatting", "Training", "NeuralNet", "AudioFeatures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: numericFlags),
+        // Test support: tolerance asserts, finite differences, seeded fixtures.
+        .target(name: "_TestSupport", dependencies: ["TensorCore"], path: "Sources/_TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
+        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
+        .testTarget(name: "SplattingTests", dependencies: ["Splatting", "DataIO", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "_TestSupport"]),
+        .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
