@@ -23,10 +23,12 @@ let package = Package(
         .target(name: "TensorCore", swiftSettings: numericFlags),
         // System C libraries (Debian -dev packages, installed by scripts/setup.sh).
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFFTW3f", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         // Layer 1: generic file formats; neural-network layers; audio front end.
         .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG"], swiftSettings: numericFlags),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: numericFlags),
-        .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO"], swiftSettings: numericFlags),
+        .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], swiftSettings: numericFlags),
         // Layer 2: the differentiable Gaussian-splatting engine.
         .target(name: "Splatting", dependencies: ["TensorCore", "DataIO"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.

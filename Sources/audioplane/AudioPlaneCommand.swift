@@ -10,6 +10,8 @@ struct AudioPlaneCommand: ParsableCommand {
         subcommands: [
             SplatCommand.self,
             BenchCommand.self,
+            FeaturesCommand.self,
+            SayCommand.self,
         ])
 
     /// Runs the command; any error becomes one line on stderr and exit code 1 (2 for usage errors).

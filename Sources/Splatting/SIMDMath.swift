@@ -1,0 +1,28 @@
+/// Vector math kernels for the rasterizer (16 pixels per SIMD register).
+
+public typealias Lanes = SIMD16<Float>
+public typealias LaneMask = SIMDMask<SIMD16<Int32>>
+
+/// e^x for x in [−60, 0] (clamped below at −60 to avoid denormals; DESIGN.md §5), 16 lanes.
+/// Range reduction x = n·ln2 + r, |r| ≤ ln2/2, then a degree-6 Taylor polynomial:
+/// relative error ≤ 2e-7 (≈ 2 ulp) over the domain, checked against `exp` in the tests.
+@_transparent public func laneExp(_ x: Lanes) -> Lanes {
+    var xc = x
+    xc.replace(with: -60, where: x .< -60)
+    let t = xc * 1.4426950408889634
+    // round to nearest via the 1.5·2^23 trick (valid for |t| < 2^22)
+    let n = (t + 12582912) - 12582912
+    let r = xc - n * 0.693145751953125 - n * 1.428606765330187e-06
+    var p = Lanes(repeating: 1.0 / 720)
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r + 1
+    p = p * r + 1
+    let bits = (SIMD16<Int32>(n) &+ 127) &<< 23
+    return p * unsafeBitCast(bits, to: Lanes.self)
+}
+
+/// Lane offsets 0.5, 1.5, …, 15.5: pixel sample points within a 16-pixel row.
+public let laneCentres: Lanes = Lanes(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5, 9.5, 10.5, 11.5, 12.5, 13.5, 14.5, 15.5)
