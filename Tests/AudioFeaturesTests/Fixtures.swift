@@ -33,13 +33,12 @@ enum Fixtures {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let out = FileHandle(forWritingAtPath: "/dev/null")!
         let outURL = makeTempFile("stdout"), errURL = makeTempFile("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = out
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
