@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: numericFlags),
         .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], swiftSettings: numericFlags),
         // Layer 2: the differentiable Gaussian-splatting engine.
-        .target(name: "Splatting", dependencies: ["TensorCore", "DataIO"], swiftSettings: numericFlags),
+        .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], swiftSettings: numericFlags),
         // Layer 4: the command-line tool (wiring only).

@@ -12,6 +12,8 @@ import TensorCore
 /// - `pixelBox`[N, 4]  inclusive pixel rectangle (colMin, colMax, rowMin, rowMax) holding every
 ///                     pixel whose sample point can get α ≥ 1/255 (the opacity-aware ellipse box)
 /// - `tileCount`[N]    number of 16×16 tiles overlapped by `pixelBox`
+/// - `radius`  [N]     3·sqrt(largest eigenvalue of the 2D covariance), px (3DGS `radii`, used
+///                     by densification to prune Gaussians that grow too large on screen)
 public struct ProjectedGaussians {
     public var visible: [Bool] = []
     public var depth: [Float] = []
@@ -21,6 +23,7 @@ public struct ProjectedGaussians {
     public var color: [Float] = []
     public var pixelBox: [Int32] = []
     public var tileCount: [Int32] = []
+    public var radius: [Float] = []
 
     mutating func resize(_ n: Int) {
         if visible.count != n {
@@ -32,6 +35,7 @@ public struct ProjectedGaussians {
             color = [Float](repeating: 0, count: 3 * n)
             pixelBox = [Int32](repeating: 0, count: 4 * n)
             tileCount = [Int32](repeating: 0, count: n)
+            radius = [Float](repeating: 0, count: n)
         }
     }
 }
@@ -93,11 +97,13 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
     out.color.withUnsafeMutableBufferPointer { color in
     out.pixelBox.withUnsafeMutableBufferPointer { box in
     out.tileCount.withUnsafeMutableBufferPointer { tileCount in
+    out.radius.withUnsafeMutableBufferPointer { radius in
         parallelFor(0..<n, chunk: 1024) { range in
             var basis = [Float](repeating: 0, count: 16)
             for i in range {
                 visible[i] = false
                 tileCount[i] = 0
+                radius[i] = 0
                 let p = SIMD3<Float>(means[3 * i], means[3 * i + 1], means[3 * i + 2])
                 let t = w * p + cam.translation
                 depth[i] = t.z
@@ -119,6 +125,8 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
                 conic[3 * i] = c * invDet; conic[3 * i + 1] = -b * invDet; conic[3 * i + 2] = a * invDet
                 let mx = cam.fx * t.x / t.z + cam.cx, my = cam.fy * t.y / t.z + cam.cy
                 mean2D[2 * i] = mx; mean2D[2 * i + 1] = my
+                let mid = 0.5 * (a + c)
+                radius[i] = 3 * (mid + max(0.1, mid * mid - det).squareRoot()).squareRoot()
                 // Opacity-aware box: α = o·exp(−½dᵀΣ⁻¹d) ≥ 1/255  ⇔  dᵀΣ⁻¹d ≤ 2·ln(255·o).
                 // Half extents of that ellipse are sqrt(2L·Σxx), sqrt(2L·Σyy); a small margin
                 // keeps float rounding at the rim from dropping pixels the blend would accept.
@@ -150,5 +158,5 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
                 visible[i] = true
             }
         }
-    }}}}}}}}}}}}}
+    }}}}}}}}}}}}}}
 }

@@ -78,3 +78,10 @@ public final class SplatRenderer {
         return grads
     }
 }
+
+extension SplatForwardPass {
+    /// [N] true for Gaussians drawn in this view.
+    public var visibility: [Bool] { projected.visible }
+    /// [N] screen radius in pixels (3σ of the major axis; 0 when culled).
+    public var screenRadii: [Float] { zip(projected.visible, projected.radius).map { $0 ? $1 : 0 } }
+}
