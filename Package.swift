@@ -33,11 +33,16 @@ let package = Package(
         .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], swiftSettings: numericFlags),
+        // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
+        // Optimised in debug builds too: the (debug) test suite runs AlexNet on the 512×384 calibration pairs.
+        .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"],
+                swiftSettings: numericFlags + [.unsafeFlags(["-O", "-Xcc", "-march=native"], .when(configuration: .debug))]),
         // Layer 4: the command-line tool (wiring only).
         .executableTarget(
             name: "audioplane",
             dependencies: [
                 "TensorCore", "DataIO", "Splatting", "Training", "NeuralNet", "AudioFeatures",
+                "Perceptual",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericFlags),
@@ -49,6 +54,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "_TestSupport"]),
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
+        .testTarget(name: "PerceptualTests", dependencies: ["Perceptual", "DataIO", "TensorCore", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

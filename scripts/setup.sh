@@ -14,3 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Optional LPIPS weights (perceptual loss/metric) into the user cache; never fails setup.
+"$(dirname "$0")/install-lpips-weights.sh" || true

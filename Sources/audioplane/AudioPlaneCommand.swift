@@ -12,6 +12,7 @@ struct AudioPlaneCommand: ParsableCommand {
             BenchCommand.self,
             FeaturesCommand.self,
             SayCommand.self,
+            LPIPSCommand.self,
         ])
 
     /// Runs the command; any error becomes one line on stderr and exit code 1 (2 for usage errors).
