@@ -48,53 +48,77 @@ struct ConvLayer: Sendable {
     /// Output height or width for input size `n`: `⌊(n + 2p − k) / s⌋ + 1`.
     func outputSize(_ n: Int) -> Int { (n + 2 * padding - kernel) / stride + 1 }
 
-    /// Writes the im2col rows `rows` (flat output-pixel indices over the batch) of `input`
-    /// (`[B, H, W, Cin]`) into `cols` (`[rows.count, K]`).
-    func im2col(_ input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
+    /// Packs im2col rows `rows` (flat output-pixel indices over the batch) × depth `depth` of
+    /// `input` (`[B, H, W, Cin]`) straight into GEMM panels (`Gemm.PanelPacker` layout): element
+    /// (pixel r, depth t) at `(t − depth.lower)·MR + r` within the pixel's panel. For a fixed ky the
+    /// valid kx run is contiguous in the input, so each (pixel, ky) is zeros, one run, zeros.
+    func packColumns(_ input: UnsafePointer<Float>, height: Int, width: Int, rows: Range<Int>, depth: Range<Int>,
+                     into dst: UnsafeMutablePointer<Float>) {
         let ho = outputSize(height), wo = outputSize(width)
-        let c = inChannels, k = kernel, kDepth = depth
-        for (n, r) in rows.enumerated() {
-            let b = r / (ho * wo), oy = (r / wo) % ho, ox = r % wo
-            let dst = cols + n * kDepth
-            let x0 = ox * stride - padding
-            let kx0 = max(0, -x0), kx1 = min(k, width - x0)
-            for ky in 0..<k {
-                let rowDst = dst + ky * k * c
-                let iy = oy * stride - padding + ky
-                guard iy >= 0, iy < height, kx0 < kx1 else { rowDst.update(repeating: 0, count: k * c); continue }
-                if kx0 > 0 { rowDst.update(repeating: 0, count: kx0 * c) }
-                let src = input + ((b * height + iy) * width + x0 + kx0) * c
-                (rowDst + kx0 * c).update(from: src, count: (kx1 - kx0) * c)
-                if kx1 < k { (rowDst + kx1 * c).update(repeating: 0, count: (k - kx1) * c) }
+        let c = inChannels, k = kernel, rowLength = k * c
+        let mr = Gemm.panelHeight, kc = depth.count
+        var q = 0, first = rows.lowerBound
+        while first < rows.upperBound {
+            let panel = dst + q * mr * kc
+            for r in 0..<mr {
+                let pixel = first + r
+                if pixel >= rows.upperBound {
+                    for t in 0..<kc { panel[t * mr + r] = 0 }
+                    continue
+                }
+                let b = pixel / (ho * wo), oy = (pixel / wo) % ho, ox = pixel % wo
+                let x0 = ox * stride - padding
+                let kx0 = max(0, -x0), kx1 = max(kx0, min(k, width - x0))
+                var t = depth.lowerBound
+                while t < depth.upperBound {
+                    let ky = t / rowLength, rowStart = ky * rowLength
+                    let rowEnd = min(rowStart + rowLength, depth.upperBound)
+                    let iy = oy * stride - padding + ky
+                    var validStart = rowStart + kx0 * c, validEnd = rowStart + kx1 * c
+                    if iy < 0 || iy >= height { validStart = rowEnd; validEnd = rowEnd }
+                    let out = panel + r - depth.lowerBound * mr
+                    var u = t
+                    while u < min(validStart, rowEnd) { out[u * mr] = 0; u += 1 }
+                    if u < validEnd {
+                        let src = input + ((b * height + iy) * width + x0) * c - rowStart
+                        let stop = min(validEnd, rowEnd)
+                        while u < stop { out[u * mr] = src[u]; u += 1 }
+                    }
+                    while u < rowEnd { out[u * mr] = 0; u += 1 }
+                    t = rowEnd
+                }
             }
+            q += 1; first += mr
         }
     }
 
     /// `output[B, Ho, Wo, Cout] = ReLU(conv(input[B, H, W, Cin]) + bias)`.
-    /// Large layers run in blocks of output pixels (im2col block → GEMM → bias + ReLU) on all threads;
-    /// small ones as one im2col and a GEMM that splits its columns over the threads.
+    /// Large layers run in blocks of output pixels (implicit GEMM: im2col panels packed straight from
+    /// the input → bias + ReLU) on all threads; small ones as one GEMM that splits its columns over threads.
     func forwardReLU(_ input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-                     output: UnsafeMutablePointer<Float>, scratch: ScratchPool) {
+                     output: UnsafeMutablePointer<Float>) {
         let m = batch * outputSize(height) * outputSize(width)
         let threads = ThreadSettings.threadCount
         let tile = Gemm.panelHeight
+        // Blocks of ≤ 240 rows (multiples of the 12-row tile), their count a multiple of the thread
+        // count so the last round is not half idle; tiny layers use one block and a column-parallel GEMM.
         let blockRows: Int
         if m >= 8 * threads * tile {
-            let target = (m + 4 * threads - 1) / (4 * threads)
-            blockRows = min(240, (target + tile - 1) / tile * tile)
+            var count = max(4 * threads, (m + 239) / 240)
+            count = (count + threads - 1) / threads * threads
+            blockRows = ((m + count - 1) / count + tile - 1) / tile * tile
         } else {
             blockRows = m
         }
         let blocks = (m + blockRows - 1) / blockRows
-        let kDepth = depth, n = outChannels
+        let n = outChannels
         let run = { (range: Range<Int>) in
             for block in range {
                 let r0 = block * blockRows, rows = min(blockRows, m - r0)
-                scratch.with(rows * kDepth) { cols in
-                    im2col(input, height: height, width: width, rows: r0..<(r0 + rows), into: cols)
-                    Gemm.multiply(m: rows, a: cols, lda: kDepth, packed: weights,
-                                  c: output + r0 * n, ldc: n, parallel: blocks == 1)
-                }
+                Gemm.multiply(m: rows, packingA: { rowRange, depthRange, dst in
+                    packColumns(input, height: height, width: width, rows: (r0 + rowRange.lowerBound)..<(r0 + rowRange.upperBound),
+                                depth: depthRange, into: dst)
+                }, packed: weights, c: output + r0 * n, ldc: n, parallel: blocks == 1)
                 addBiasReLU(output + r0 * n, rows: rows)
             }
         }

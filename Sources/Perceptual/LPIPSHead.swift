@@ -1,3 +1,5 @@
+import TensorCore
+
 /// The LPIPS comparison of one feature layer (Zhang et al. 2018, eq. 1):
 ///
 ///     f̂ = f / (‖f‖₂ + ε)  per pixel over channels (ε = 1e-10, as `lpips.normalize_tensor`)
@@ -14,33 +16,53 @@ enum LPIPSHead {
     /// (the second term is dropped where r = 0, where the ReLU mask zeroes it anyway).
     static func distance(_ fx: UnsafePointer<Float>, _ fy: UnsafePointer<Float>, pixels: Int, channels: Int,
                          weights: [Float], gradient: UnsafeMutablePointer<Float>? = nil) -> Double {
+        precondition(channels % 16 == 0, "LPIPSHead: channels must be a multiple of 16")
+        typealias V = SIMD16<Float>
         let c = channels
         let inversePixels = 1 / Float(pixels)
-        var total = 0.0
-        weights.withUnsafeBufferPointer { w in
-            for p in 0..<pixels {
-                let x = fx + p * c, y = fy + p * c
-                var sx: Float = 0, sy: Float = 0
-                for i in 0..<c { sx += x[i] * x[i]; sy += y[i] * y[i] }
-                let rx = sx.squareRoot(), ry = sy.squareRoot()
-                let ix = 1 / (rx + epsilon), iy = 1 / (ry + epsilon)
-                var d: Float = 0
-                for i in 0..<c {
-                    let diff = x[i] * ix - y[i] * iy
-                    d += w[i] * diff * diff
-                }
-                total += Double(d)
-                guard let gradient else { continue }
-                let g = gradient + p * c
-                var dot: Float = 0
-                for i in 0..<c { dot += 2 * w[i] * (x[i] * ix - y[i] * iy) * inversePixels * x[i] }
-                let radial: Float = rx > 0 ? dot / (rx * (rx + epsilon) * (rx + epsilon)) : 0
-                for i in 0..<c {
-                    let gn = 2 * w[i] * (x[i] * ix - y[i] * iy) * inversePixels
-                    g[i] += gn * ix - x[i] * radial
+        let chunk = max(16, pixels / (4 * ThreadSettings.threadCount))
+        let chunks = (pixels + chunk - 1) / chunk
+        var partial = [Double](repeating: 0, count: chunks)
+        weights.withUnsafeBufferPointer { wb in
+            partial.withUnsafeMutableBufferPointer { sums in
+                let w = UnsafeRawPointer(wb.baseAddress!)
+                parallelFor(0..<pixels, chunk: chunk) { range in
+                    var total = 0.0
+                    for p in range {
+                        let x = UnsafeRawPointer(fx + p * c), y = UnsafeRawPointer(fy + p * c)
+                        var sx = V(), sy = V()
+                        for i in stride(from: 0, to: 4 * c, by: 64) {
+                            let a = x.loadUnaligned(fromByteOffset: i, as: V.self), b = y.loadUnaligned(fromByteOffset: i, as: V.self)
+                            sx = sx.addingProduct(a, a); sy = sy.addingProduct(b, b)
+                        }
+                        let rx = sx.sum().squareRoot(), ry = sy.sum().squareRoot()
+                        let ix = 1 / (rx + epsilon), iy = 1 / (ry + epsilon)
+                        var d = V(), dot = V()
+                        for i in stride(from: 0, to: 4 * c, by: 64) {
+                            let a = x.loadUnaligned(fromByteOffset: i, as: V.self), b = y.loadUnaligned(fromByteOffset: i, as: V.self)
+                            let wv = w.loadUnaligned(fromByteOffset: i, as: V.self)
+                            let diff = a * ix - b * iy
+                            d = d.addingProduct(wv * diff, diff)
+                            dot = dot.addingProduct(wv * diff, a)
+                        }
+                        total += Double(d.sum())
+                        guard let gradient else { continue }
+                        // g_n = 2 w (f̂x − f̂y) / P;  ∂d/∂fx = g_n / (r + ε) − fx (g_n · fx) / (r (r + ε)²).
+                        let scale = 2 * inversePixels
+                        let radial: Float = rx > 0 ? scale * dot.sum() / (rx * (rx + epsilon) * (rx + epsilon)) : 0
+                        let g = UnsafeMutableRawPointer(gradient + p * c)
+                        for i in stride(from: 0, to: 4 * c, by: 64) {
+                            let a = x.loadUnaligned(fromByteOffset: i, as: V.self), b = y.loadUnaligned(fromByteOffset: i, as: V.self)
+                            let wv = w.loadUnaligned(fromByteOffset: i, as: V.self)
+                            let gn = scale * wv * (a * ix - b * iy)
+                            let old = g.loadUnaligned(fromByteOffset: i, as: V.self)
+                            g.storeBytes(of: old + gn * ix - a * radial, toByteOffset: i, as: V.self)
+                        }
+                    }
+                    sums[range.lowerBound / chunk] = total
                 }
             }
         }
-        return total / Double(pixels)
+        return partial.reduce(0, +) / Double(pixels)
     }
 }

@@ -22,7 +22,6 @@ public final class LPIPSSession {
     /// Backward: gradient ping-pong buffers and the dCols matrix.
     let gradients = [FloatBuffer(), FloatBuffer(), FloatBuffer()]
     let columns = FloatBuffer()
-    let scratch = ScratchPool()
     /// Geometry of the last forward pass.
     var geometry = Geometry(height: 0, width: 0, batch: 0, specs: [])
 
@@ -88,7 +87,7 @@ public final class LPIPSSession {
         for (l, layer) in network.layers.enumerated() {
             let out = features[l].reserve(g.batch * g.convHeight[l] * g.convWidth[l] * layer.outChannels)
             timings.measure("conv\(l + 1)") {
-                layer.forwardReLU(source, batch: g.batch, height: g.inHeight[l], width: g.inWidth[l], output: out, scratch: scratch)
+                layer.forwardReLU(source, batch: g.batch, height: g.inHeight[l], width: g.inWidth[l], output: out)
             }
             source = UnsafePointer(out)
             if network.specs[l].poolAfter {

@@ -100,7 +100,7 @@ public enum LPIPSInstallation {
     }
 
     /// The one-line install hint used in messages.
-    public static let installHint = "run scripts/install-lpips-weights.sh (needs network once)"
+    public static let installHint = "run scripts/install-lpips-weights.sh, needs network once"
 
     /// Nil when the weights file exists; otherwise one line saying why LPIPS is unavailable.
     public static var unavailableReason: String? {

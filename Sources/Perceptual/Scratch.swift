@@ -1,5 +1,3 @@
-import Foundation
-
 /// A grow-only Float buffer owned by one session (allocated once, reused every call: no page faults
 /// or allocation in the hot path). Not thread-safe to resize; workers write disjoint ranges.
 final class FloatBuffer: @unchecked Sendable {
@@ -39,21 +37,4 @@ final class IndexBuffer: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
-}
-
-/// Per-worker scratch buffers handed out under a lock, so `parallelFor` chunks reuse the same few
-/// im2col buffers across calls instead of allocating.
-final class ScratchPool: @unchecked Sendable {
-    private var free: [FloatBuffer] = []
-    private let lock = NSLock()
-
-    /// Runs `body` with a buffer of at least `count` floats, returned to the pool afterwards.
-    func with<T>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> T) -> T {
-        lock.lock()
-        let buffer = free.popLast() ?? FloatBuffer(count)
-        lock.unlock()
-        let result = body(buffer.reserve(count))
-        lock.lock(); free.append(buffer); lock.unlock()
-        return result
-    }
 }

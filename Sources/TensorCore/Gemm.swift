@@ -87,6 +87,24 @@ public enum Gemm {
         packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
         accumulate: Bool = false, parallel: Bool = true
     ) {
+        multiply(m: m, packingA: { rows, depth, dst in packA(a: a, lda: lda, opA, rows: rows, depth: depth, into: dst) },
+                 packed: packed, c: c, ldc: ldc, accumulate: accumulate, parallel: parallel)
+    }
+
+    /// Writes rows × depth of A into `destination` in panel order: panel q (rows `q·MR ..< q·MR + MR`
+    /// from `rows.lowerBound`) at `q·MR·kc`, element (r, p) at `p·MR + r`, rows past the end zeroed
+    /// (`kc = depth.count`, `MR = panelHeight`). Called concurrently for disjoint row ranges.
+    public typealias PanelPacker = (_ rows: Range<Int>, _ depth: Range<Int>, _ destination: UnsafeMutablePointer<Float>) -> Void
+
+    /// Implicit GEMM: `C = A · B` (+ C) where A (`[M, K]`) is never stored — `packingA` writes each
+    /// cache block of it straight into packed panels (a convolution fills them from the image, so
+    /// no im2col matrix is written and read back). B is pre-packed.
+    @_alwaysEmitIntoClient
+    public static func multiply(
+        m: Int, packingA: PanelPacker,
+        packed: PackedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+        accumulate: Bool = false, parallel: Bool = true
+    ) {
         let n = packed.columns, k = packed.rows
         guard m > 0, n > 0 else { return }
         if k == 0 {
@@ -100,7 +118,7 @@ public enum Gemm {
         let groups = rowBlocks >= 2 * threads ? 1 : min(panels, max(1, (2 * threads + rowBlocks - 1) / rowBlocks))
         let panelsPerGroup = (panels + groups - 1) / groups
         let tasks = rowBlocks * groups
-        let work = { (range: Range<Int>) in
+        func work(_ range: Range<Int>) {
             let aPack = UnsafeMutablePointer<Float>.allocate(capacity: rowBlock * depthBlock)
             defer { aPack.deallocate() }
             for t in range {
@@ -111,7 +129,7 @@ public enum Gemm {
                 var k0 = 0
                 while k0 < k {
                     let kc = min(depthBlock, k - k0)
-                    packA(a: a, lda: lda, opA, rows: i0..<(i0 + mc), depth: k0..<(k0 + kc), into: aPack)
+                    packingA(i0..<(i0 + mc), k0..<(k0 + kc), aPack)
                     let add = accumulate || k0 > 0
                     for p in p0..<p1 {
                         let j0 = p * panelWidth, nc = min(panelWidth, n - j0)
