@@ -25,8 +25,9 @@ let package = Package(
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CFFTW3f", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // Layer 1: generic file formats; neural-network layers; audio front end.
-        .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG"], swiftSettings: numericFlags),
+        .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG", "CTurboJPEG"], swiftSettings: numericFlags),
         .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: numericFlags),
         .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], swiftSettings: numericFlags),
         // Layer 2: the differentiable Gaussian-splatting engine.
@@ -37,11 +38,13 @@ let package = Package(
         // Optimised in debug builds too: the (debug) test suite runs AlexNet on the 512×384 calibration pairs.
         .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"],
                 swiftSettings: numericFlags + [.unsafeFlags(["-O", "-Xcc", "-march=native"], .when(configuration: .debug))]),
+        // Layer 3: the built-in synthetic talking head (procedural Gaussian head + espeak-ng visemes).
+        .target(name: "SyntheticSpeaker", dependencies: ["TensorCore", "DataIO", "Splatting", "AudioFeatures"], swiftSettings: numericFlags),
         // Layer 4: the command-line tool (wiring only).
         .executableTarget(
             name: "audioplane",
             dependencies: [
-                "TensorCore", "DataIO", "Splatting", "Training", "NeuralNet", "AudioFeatures",
+                "TensorCore", "DataIO", "Splatting", "Training", "NeuralNet", "AudioFeatures", "SyntheticSpeaker",
                 "Perceptual",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -55,6 +58,7 @@ let package = Package(
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
         .testTarget(name: "PerceptualTests", dependencies: ["Perceptual", "DataIO", "TensorCore", "_TestSupport"]),
+        .testTarget(name: "SyntheticSpeakerTests", dependencies: ["SyntheticSpeaker", "DataIO", "Splatting", "AudioFeatures", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,7 +2,7 @@
 # Installs the system packages AudioPlane needs (Debian 12), only those that are missing.
 # Safe to run repeatedly; needs root (or sudo) only when something is missing.
 set -euo pipefail
-packages=(libpng-dev pkg-config python3-numpy ffmpeg libfftw3-dev libespeak-ng-dev espeak-ng-data)
+packages=(libpng-dev pkg-config python3-numpy ffmpeg libfftw3-dev libespeak-ng-dev espeak-ng-data libturbojpeg0-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

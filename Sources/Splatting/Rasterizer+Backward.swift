@@ -108,11 +108,14 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                             alpha.replace(with: SplatConstants.maxAlpha, where: rawAlpha .> SplatConstants.maxAlpha)
                             let contrib = (SIMD16<Int32>(repeating: Int32(jl)) .< endIdx[row])
                                 .& (alpha .>= SplatConstants.minAlpha) .& (power .<= 0)
+                            // α where this Gaussian contributed, 0 elsewhere: every update below
+                            // is then exactly the identity on the other lanes (T/(1−0) = T,
+                            // 0·c + 1·Ĉ = Ĉ), which avoids vector selects.
+                            alpha.replace(with: 0, where: .!contrib)
                             let oneMinus = 1 - alpha
                             let tNext = s(0, row).pointee
                             let tk = tNext / oneMinus
-                            var w = alpha * tk
-                            w.replace(with: 0, where: .!contrib)
+                            let w = alpha * tk
                             let dR = s(4, row).pointee, dG = s(5, row).pointee, dB = s(6, row).pointee
                             gr += w * dR; gg += w * dG; gb += w * dB
                             let accR = s(1, row).pointee, accG = s(2, row).pointee, accB = s(3, row).pointee
@@ -124,19 +127,14 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                                     let d = dE[ch * tile + row]
                                     gE[ch] += w * d
                                     dAlphaK += tk * (v[ch] - a) * d
-                                    var na = alpha * v[ch] + oneMinus * a
-                                    na.replace(with: a, where: .!contrib)
-                                    accE[ch * tile + row] = na
+                                    accE[ch * tile + row] = alpha * v[ch] + oneMinus * a
                                 }
                             }
-                            var nR = alpha * r[6] + oneMinus * accR, nG = alpha * r[7] + oneMinus * accG
-                            var nB = alpha * r[8] + oneMinus * accB
-                            nR.replace(with: accR, where: .!contrib); nG.replace(with: accG, where: .!contrib)
-                            nB.replace(with: accB, where: .!contrib)
-                            s(1, row).pointee = nR; s(2, row).pointee = nG; s(3, row).pointee = nB
-                            var nT = tk
-                            nT.replace(with: tNext, where: .!contrib)
-                            s(0, row).pointee = nT
+                            s(1, row).pointee = alpha * r[6] + oneMinus * accR
+                            s(2, row).pointee = alpha * r[7] + oneMinus * accG
+                            s(3, row).pointee = alpha * r[8] + oneMinus * accB
+                            s(0, row).pointee = tk
+                            // The α clamp at 0.99 passes no gradient.
                             dAlphaK.replace(with: 0, where: .!contrib .| (rawAlpha .> SplatConstants.maxAlpha))
                             gop += g * dAlphaK
                             let dPower = r[5] * g * dAlphaK

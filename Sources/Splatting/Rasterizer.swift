@@ -102,21 +102,22 @@ func blendTiles(binning: TileBinning, records: [Float], extras: [Float], extraCh
                         let g = laneExp(power)
                         var alpha = r[5] * g
                         alpha.replace(with: SplatConstants.maxAlpha, where: alpha .> SplatConstants.maxAlpha)
-                        let testT = T * (1 - alpha)
                         let live = (alpha .>= SplatConstants.minAlpha) .& (power .<= 0) .& .!done
-                        let stop = live .& (testT .< SplatConstants.minTransmittance)
+                        let stop = live .& (T * (1 - alpha) .< SplatConstants.minTransmittance)
                         done = done .| stop
                         let blend = live .& .!stop
-                        var w = alpha * T
-                        w.replace(with: 0, where: .!blend)
+                        // α of the lanes that blend, 0 elsewhere: T·(1 − 0) = T exactly, so no
+                        // vector select is needed (those compile to lane loops, DESIGN.md §5).
+                        alpha.replace(with: 0, where: .!blend)
+                        let w = alpha * T
                         cr += w * r[6]; cg += w * r[7]; cb += w * r[8]
                         if e > 0 {
                             let v = ext.baseAddress! + id * e
                             for c in 0..<e { acc[c] += w * v[c] }
                         }
-                        T.replace(with: testT, where: blend)
+                        T = T * (1 - alpha)
                         lastIndex.replace(with: Int32(j - start), where: blend)
-                        if (j & 7) == 0 && all(done) { break }
+                        if (j & 7) == 0 && allLanes(done) { break }
                     }
                     let rowBase = y * width + x0
                     for c in 0..<cols {

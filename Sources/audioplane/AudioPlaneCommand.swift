@@ -12,6 +12,8 @@ struct AudioPlaneCommand: ParsableCommand {
             BenchCommand.self,
             FeaturesCommand.self,
             SayCommand.self,
+            SynthCommand.self,
+            DatasetCommand.self,
             LPIPSCommand.self,
         ])
 
