@@ -68,11 +68,11 @@ public enum Visemes {
     ///
     /// Each phoneme i with span [s, e) has a flat-topped dominance
     /// D_i(t) = dominance_i · exp(−(max(0, |t − c_i| − 0.3·(e − s)) / τ)²), c_i = (s + e) / 2,
-    /// τ = 35 ms; the mouth at time t is Σ D_i(t)·target_i / Σ D_i(t) (C¹-smooth in time: no popping,
+    /// τ = 45 ms; the mouth at time t is Σ D_i(t)·target_i / Σ D_i(t) (C¹-smooth in time: no popping,
     /// anticipation and carry-over both emerge). Frame k is sampled at t = 1000·k / fps ms — the
     /// timestamp of video frame k, the centre of its audio feature window.
     public static func mouthTrack(_ phonemes: [PhonemeEvent], frameCount: Int, fps: Double = 25) -> [MouthParameters] {
-        let tau: Double = 35
+        let tau: Double = 45
         let targets = phonemes.map { target($0.phoneme) }
         var out: [MouthParameters] = []
         out.reserveCapacity(frameCount)
