@@ -22,6 +22,11 @@ struct HeadBuilder {
         noise = ValueNoise(seed: identity.seed &* 31 &+ 7)
     }
 
+    /// Skin and hair behind this depth (metres, head frame) are left out: the fixed frontal camera
+    /// (head yaw within ±5°) never sees the back of the head — its silhouette lies near z ≈ 0.01 —
+    /// and those Gaussians would only cost projection and sorting time.
+    static let hiddenBehind: Float = -0.035
+
     /// `n` scaled by `detail` (by √detail per grid axis when `sqrt`), at least 1.
     func scaled(_ n: Int, sqrt: Bool = false) -> Int {
         max(1, Int((Float(n) * (sqrt ? detail.squareRoot() : detail)).rounded()))
@@ -72,6 +77,7 @@ struct HeadBuilder {
         let blushCentre: Float = 0.045
         for d in fibonacciSphere(count) {
             let p = shape.surfacePoint(d), n = shape.normal(p)
+            if p.z < Self.hiddenBehind { continue }
             if p.z > 0.02 {
                 if rig.insideAlmond(side: -1, x: p.x, y: p.y, margin: 0.0022) || rig.insideAlmond(side: 1, x: p.x, y: p.y, margin: 0.0022) { continue }
                 let mx = p.x / (0.62 * rig.mouthHalfWidth), my = (p.y - rig.mouthY) / 0.0095
@@ -95,6 +101,7 @@ struct HeadBuilder {
             let cover = hairCover(d)
             guard cover > 0.02 else { continue }
             let p = shape.surfacePoint(d), n = shape.normal(p)
+            if p.z < Self.hiddenBehind { continue }
             let crown = smoothstep(-0.2, 0.9, d.y)
             let flow = SIMD3<Float>(0.15 * d.x, -1, -0.25) + 0.5 * SIMD3(noise.sample(p, frequency: 30), 0, noise.sample(p + 3, frequency: 30))
             for layer in 0..<2 {
