@@ -11,12 +11,14 @@ extension GaussianCloud {
         case missingProperty(String, String)
         case badSHCount(String, Int)
         case nonFinite(String, String, Int)
+        case zeroRotation(String, Int)
         public var description: String {
             switch self {
             case .noVertexElement(let f): return "\(f): PLY has no 'vertex' element"
             case .missingProperty(let f, let p): return "\(f): not a 3DGS PLY: missing property '\(p)'"
             case .badSHCount(let f, let n): return "\(f): \(n) f_rest properties do not match an SH degree 0–3 (0, 9, 24 or 45)"
             case .nonFinite(let f, let p, let row): return "\(f): property '\(p)' is not finite at vertex \(row)"
+            case .zeroRotation(let f, let row): return "\(f): rotation quaternion (rot_0..3) is zero at vertex \(row)"
             }
         }
     }
@@ -80,6 +82,7 @@ extension GaussianCloud {
         for i in 0..<n {
             for a in 0..<3 { cloud.means[3 * i + a] = xyz[a][i]; cloud.logScales[3 * i + a] = sc[a][i] }
             for a in 0..<4 { cloud.rotations[4 * i + a] = rot[a][i] }
+            if rot.allSatisfy({ $0[i] == 0 }) { throw PLYError.zeroRotation(name, i) }
             for c in 0..<3 {
                 cloud.shCoefficients[3 * k * i + c] = dc[c][i]
                 for kk in 1..<max(k, 1) { cloud.shCoefficients[3 * k * i + 3 * kk + c] = rest[c * (k - 1) + kk - 1][i] }

@@ -46,12 +46,12 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
     entryGradients.withUnsafeMutableBufferPointer { eg in
         parallelFor(0..<binning.tileCount, chunk: 4) { tiles in
             // Per-row state of one tile: 16 rows × 16 lanes.
-            let rowsState = 11
+            let rowsState = 8
             let st = UnsafeMutablePointer<Lanes>.allocate(capacity: tile * (rowsState + 2 * max(e, 1)))
             let endIdx = UnsafeMutablePointer<SIMD16<Int32>>.allocate(capacity: tile)
             let gE = UnsafeMutablePointer<Lanes>.allocate(capacity: max(e, 1))
             defer { st.deallocate(); endIdx.deallocate(); gE.deallocate() }
-            // state slots: T, accR, accG, accB, dR, dG, dB, dAmB (dA − bg·dC), Tfinal, (unused x2)
+            // state slots: T, accR, accG, accB, dR, dG, dB, (dA − bg·dC)·T_final
             @inline(__always) func s(_ slot: Int, _ row: Int) -> UnsafeMutablePointer<Lanes> { st + slot * tile + row }
             let accE = st + rowsState * tile          // [e][tile]
             let dE = accE + e * tile                  // [e][tile]
@@ -76,8 +76,8 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                     s(0, row).pointee = tv
                     s(1, row).pointee = Lanes(); s(2, row).pointee = Lanes(); s(3, row).pointee = Lanes()
                     s(4, row).pointee = rr; s(5, row).pointee = gg; s(6, row).pointee = bb
-                    s(7, row).pointee = aa - (rr * bg.x + gg * bg.y + bb * bg.z)
-                    s(8, row).pointee = tv
+                    // (∂L/∂A − bg·∂L/∂C)·T_final: the background/alpha term of ∂L/∂α_k times (1 − α_k)
+                    s(7, row).pointee = (aa - (rr * bg.x + gg * bg.y + bb * bg.z)) * tv
                     endIdx[row] = ends
                     for ch in 0..<e { accE[ch * tile + row] = Lanes() }
                 }
@@ -96,6 +96,7 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                     var gop = Lanes(), gr = Lanes(), gg = Lanes(), gb = Lanes()
                     for ch in 0..<e { gE[ch] = Lanes() }
                     let v = ext.baseAddress.map { $0 + id * e }
+                    let cR = Lanes(repeating: r[6]), cG = Lanes(repeating: r[7]), cB = Lanes(repeating: r[8])
                     if rowLo <= rowHi {
                         for row in rowLo...rowHi {
                             let py = Float(y0 + row) + 0.5
@@ -113,14 +114,18 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                             // 0·c + 1·Ĉ = Ĉ), which avoids vector selects.
                             alpha.replace(with: 0, where: .!contrib)
                             let oneMinus = 1 - alpha
+                            let invOneMinus = 1 / oneMinus
                             let tNext = s(0, row).pointee
-                            let tk = tNext / oneMinus
+                            let tk = tNext * invOneMinus
                             let w = alpha * tk
                             let dR = s(4, row).pointee, dG = s(5, row).pointee, dB = s(6, row).pointee
                             gr += w * dR; gg += w * dG; gb += w * dB
                             let accR = s(1, row).pointee, accG = s(2, row).pointee, accB = s(3, row).pointee
-                            var dAlphaK = tk * ((r[6] - accR) * dR + (r[7] - accG) * dG + (r[8] - accB) * dB)
-                                + s(7, row).pointee * s(8, row).pointee / oneMinus
+                            // (c − Ĉ)·∂L/∂C written as c·∂L/∂C − Ĉ·∂L/∂C with explicit broadcasts
+                            // (the mixed scalar − vector form was split into 128-bit pieces).
+                            let cDot = dR * cR + dG * cG + dB * cB
+                            let accDot = accR * dR + accG * dG + accB * dB
+                            var dAlphaK = tk * (cDot - accDot) + s(7, row).pointee * invOneMinus
                             if let v {
                                 for ch in 0..<e {
                                     let a = accE[ch * tile + row]
@@ -130,9 +135,9 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                                     accE[ch * tile + row] = alpha * v[ch] + oneMinus * a
                                 }
                             }
-                            s(1, row).pointee = alpha * r[6] + oneMinus * accR
-                            s(2, row).pointee = alpha * r[7] + oneMinus * accG
-                            s(3, row).pointee = alpha * r[8] + oneMinus * accB
+                            s(1, row).pointee = alpha * cR + oneMinus * accR
+                            s(2, row).pointee = alpha * cG + oneMinus * accG
+                            s(3, row).pointee = alpha * cB + oneMinus * accB
                             s(0, row).pointee = tk
                             // The α clamp at 0.99 passes no gradient.
                             dAlphaK.replace(with: 0, where: .!contrib .| (rawAlpha .> SplatConstants.maxAlpha))

@@ -98,7 +98,9 @@ func blendTiles(binning: TileBinning, records: [Float], extras: [Float], extraCh
                         evalCount += 1
                         let dx = r[0] - px
                         let dy = r[1] - py
-                        let power = -0.5 * (r[2] * dx * dx + r[4] * dy * dy) - r[3] * dy * dx
+                        // power = −½(a dx² + c dy²) − b dx dy, with the row constants hoisted:
+                        // dx·(−½a·dx − b·dy) − ½c·dy²
+                        let power = dx * (dx * (-0.5 * r[2]) - r[3] * dy) - 0.5 * r[4] * dy * dy
                         let g = laneExp(power)
                         var alpha = r[5] * g
                         alpha.replace(with: SplatConstants.maxAlpha, where: alpha .> SplatConstants.maxAlpha)

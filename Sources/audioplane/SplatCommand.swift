@@ -107,11 +107,14 @@ struct SplatFit: ParsableCommand {
     var initRadius: Float = 0.15
     @Option(help: "Background colour r,g,b in [0,1] (must match the images').")
     var background: RGBArgument = RGBArgument(argument: "0,0,0")!
+    @Option(help: "Upper bound on the number of Gaussians during densification.")
+    var maxGaussians: Int = 300_000
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
+        guard maxGaussians > 0 else { throw ValidationError("--max-gaussians must be positive") }
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
         guard (0...3).contains(shDegree) else { throw ValidationError("--sh-degree must be 0...3") }
         guard initCount > 0 else { throw ValidationError("--init-count must be positive") }
@@ -133,6 +136,7 @@ struct SplatFit: ParsableCommand {
         var settings = StaticFitSettings.scaled(iterations: iterations)
         settings.seed = seed
         settings.render.background = background.value
+        settings.densification.maxGaussians = maxGaussians
         let fitter = StaticSceneFitter(cloud: start, views: train, settings: settings)
         let progress = ProgressReporter(stage: "fit", total: iterations)
         for it in 1...iterations {
@@ -189,26 +193,31 @@ struct SplatSample: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let outURL = URL(fileURLWithPath: out)
-        try createFolder(outURL.appendingPathComponent("images"))
-        let cloud = SyntheticScenes.head(count: count, shDegree: 2, seed: seed)
-        try cloud.writePLY(outURL.appendingPathComponent("scene.ply"))
-        let focal = Float(size) * 1200 / 512
-        let cams = SyntheticScenes.orbitCameras(count: views, distance: 0.5, width: size, height: size, focal: focal)
-        let renderer = SplatRenderer()
-        var train: [CameraTransforms.Frame] = [], val: [CameraTransforms.Frame] = []
-        for (i, cam) in cams.enumerated() {
-            let img = renderer.render(cloud, camera: cam).images
-            try PNGFile.write(Image8(floats: img.image, width: size, height: size, channels: 3),
-                              to: outURL.appendingPathComponent("images/\(i).png"))
-            let frame = CameraTransforms.Frame(imageID: i, transform: cam.cameraToWorldOpenGL)
-            if i % 5 == 4 { val.append(frame) } else { train.append(frame) }
-        }
-        let half = Float(size) / 2
-        try CameraTransforms(focalLength: focal, cx: half, cy: half, frames: train, imageFolder: "images")
-            .write(outURL.appendingPathComponent("transforms_train.json"))
-        try CameraTransforms(focalLength: focal, cx: half, cy: half, frames: val, imageFolder: "images")
-            .write(outURL.appendingPathComponent("transforms_val.json"))
-        print("wrote \(out): scene.ply (\(count) Gaussians), \(train.count) train + \(val.count) val views at \(size)×\(size)")
+        let (train, val) = try writeSampleScene(to: URL(fileURLWithPath: out), count: count, views: views, size: size, seed: seed)
+        print("wrote \(out): scene.ply (\(count) Gaussians), \(train) train + \(val) val views at \(size)×\(size)")
     }
+}
+
+/// Writes the sample scene (see `SplatSample`) and returns the number of train and val views.
+func writeSampleScene(to outURL: URL, count: Int, views: Int, size: Int, seed: UInt64) throws -> (Int, Int) {
+    try createFolder(outURL.appendingPathComponent("images"))
+    let cloud = SyntheticScenes.head(count: count, shDegree: 2, seed: seed)
+    try cloud.writePLY(outURL.appendingPathComponent("scene.ply"))
+    let focal = Float(size) * 1200 / 512
+    let cams = SyntheticScenes.orbitCameras(count: views, distance: 0.5, width: size, height: size, focal: focal)
+    let renderer = SplatRenderer()
+    var train: [CameraTransforms.Frame] = [], val: [CameraTransforms.Frame] = []
+    for (i, cam) in cams.enumerated() {
+        let img = renderer.render(cloud, camera: cam).images
+        try PNGFile.write(Image8(floats: img.image, width: size, height: size, channels: 3),
+                          to: outURL.appendingPathComponent("images/\(i).png"))
+        let frame = CameraTransforms.Frame(imageID: i, transform: cam.cameraToWorldOpenGL)
+        if i % 5 == 4 { val.append(frame) } else { train.append(frame) }
+    }
+    let half = Float(size) / 2
+    try CameraTransforms(focalLength: focal, cx: half, cy: half, frames: train, imageFolder: "images")
+        .write(outURL.appendingPathComponent("transforms_train.json"))
+    try CameraTransforms(focalLength: focal, cx: half, cy: half, frames: val, imageFolder: "images")
+        .write(outURL.appendingPathComponent("transforms_val.json"))
+    return (train.count, val.count)
 }
