@@ -8,6 +8,7 @@ struct AudioPlaneCommand: ParsableCommand {
         commandName: "audioplane",
         abstract: "Audio-driven 3D Gaussian-splatting talking heads, on a CPU.",
         subcommands: [
+            DemoCommand.self,
             SplatCommand.self,
             BenchCommand.self,
             FeaturesCommand.self,
