@@ -20,26 +20,24 @@ let package = Package(
     ],
     targets: [
         // Layer 0: tensors, geometry, camera, threading, RNG.
-        .target(name: "TensorCore", swiftSettings: numericFlags),
+        .target(name: "TensorCore", exclude: ["README.md"], swiftSettings: numericFlags),
         // System C libraries (Debian -dev packages, installed by scripts/setup.sh).
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CFFTW3f", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CEspeakNG", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // Layer 1: generic file formats; neural-network layers; audio front end.
-        .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG", "CTurboJPEG"], swiftSettings: numericFlags),
-        .target(name: "NeuralNet", dependencies: ["TensorCore"], swiftSettings: numericFlags),
-        .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], swiftSettings: numericFlags),
+        .target(name: "DataIO", dependencies: ["TensorCore", "CLibPNG", "CTurboJPEG"], exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "NeuralNet", dependencies: ["TensorCore"], exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 2: the differentiable Gaussian-splatting engine.
-        .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], swiftSettings: numericFlags),
+        .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], swiftSettings: numericFlags),
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
-        // Optimised in debug builds too: the (debug) test suite runs AlexNet on the 512×384 calibration pairs.
-        .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"],
-                swiftSettings: numericFlags + [.unsafeFlags(["-O", "-Xcc", "-march=native"], .when(configuration: .debug))]),
+        .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: the built-in synthetic talking head (procedural Gaussian head + espeak-ng visemes).
-        .target(name: "SyntheticSpeaker", dependencies: ["TensorCore", "DataIO", "Splatting", "AudioFeatures"], swiftSettings: numericFlags),
+        .target(name: "SyntheticSpeaker", dependencies: ["TensorCore", "DataIO", "Splatting", "AudioFeatures"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 4: the command-line tool (wiring only).
         .executableTarget(
             name: "audioplane",

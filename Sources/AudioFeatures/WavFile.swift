@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// RIFF/WAVE reading (the native fast path for PCM and float wav) and 16-bit PCM writing.
@@ -120,8 +121,8 @@ public enum WavFile {
     /// Writes a 16-bit PCM mono wav file atomically.
     public static func write16BitMono(_ samples: [Float], sampleRate: Int, to url: URL) throws {
         do {
-            try AtomicFile.write(encode16BitMono(samples, sampleRate: sampleRate), to: url)
-        } catch let error as AtomicFile.Error {
+            try writeAtomically(encode16BitMono(samples, sampleRate: sampleRate), to: url)
+        } catch let error as FileWriteError {
             throw Error.cannotWrite(path: url.path, reason: error.reason)
         }
     }

@@ -1,39 +1,37 @@
 import Foundation
 
-/// Writes `data` to `url` atomically: a temporary file in the same folder, then rename, so an
-/// interrupt never leaves a half-written file in place of an earlier good one.
+/// Writes `data` to `url` atomically: a temporary file in the same folder, then rename(2) over the
+/// destination, so an interrupt never leaves a half-written file in place of an earlier good one.
+/// The one atomic-write helper of the project (every writer calls it).
 /// Throws `FileWriteError` naming the file when the folder is missing or not writable.
 public func writeAtomically(_ data: Data, to url: URL) throws {
     let folder = url.deletingLastPathComponent()
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDir), isDir.boolValue else {
-        throw FileWriteError.missingFolder(url.path)
+        throw FileWriteError(path: url.path, reason: "the folder \(folder.path) does not exist")
     }
-    let tmp = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+    let tmp = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UUID().uuidString.prefix(8))")
     guard FileManager.default.createFile(atPath: tmp.path, contents: data) else {
-        throw FileWriteError.notWritable(url.path)
+        throw FileWriteError(path: url.path, reason: "cannot create a file in \(folder.path) (permission denied or disk full)")
     }
     if rename(tmp.path, url.path) != 0 {
+        let reason = String(cString: strerror(errno))
         try? FileManager.default.removeItem(at: tmp)
-        throw FileWriteError.notWritable(url.path)
+        throw FileWriteError(path: url.path, reason: reason)
     }
 }
 
-/// Errors of `writeAtomically`.
-public enum FileWriteError: Error, CustomStringConvertible, Equatable {
-    case missingFolder(String)
-    case notWritable(String)
-    public var description: String {
-        switch self {
-        case .missingFolder(let p): return "\(p): the folder does not exist"
-        case .notWritable(let p): return "\(p): cannot write (permission denied or disk full)"
-        }
-    }
+/// A failed write: `description` is one line naming the file.
+public struct FileWriteError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "\(path): cannot write: \(reason)" }
 }
 
 /// Creates a folder (and parents) or throws a one-line error naming it.
 public func createFolder(_ url: URL) throws {
     do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-        throw FileWriteError.notWritable(url.path)
+        throw FileWriteError(path: url.path, reason: "cannot create the folder")
     }
 }

@@ -225,20 +225,10 @@ public enum Npy {
         return out
     }
 
-    /// Writes an `.npy` file atomically (a temporary file in the same folder, then a rename).
+    /// Writes an `.npy` file atomically (`writeAtomically`).
     public static func write(_ array: NpyArray, to url: URL) throws {
-        let data = encode(array)
-        let folder = url.deletingLastPathComponent()
-        let temp = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-        do {
-            try data.write(to: temp)
-        } catch {
-            throw Error.cannotWrite(path: url.path, reason: FileManager.default.fileExists(atPath: folder.path) ? "cannot create file" : "folder does not exist")
-        }
-        if rename(temp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temp)
-            throw Error.cannotWrite(path: url.path, reason: reason)
+        do { try writeAtomically(encode(array), to: url) } catch let error as FileWriteError {
+            throw Error.cannotWrite(path: url.path, reason: error.reason)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioFeatures
+import DataIO
 import Foundation
 
 /// `audioplane say --text "..." [--voice en-us] --out speech.wav [--phonemes phonemes.json]`:
@@ -33,7 +34,7 @@ struct SayCommand: ParsableCommand {
         let wavURL = URL(fileURLWithPath: out)
         try WavFile.write16BitMono(speech.samples, sampleRate: speech.sampleRate, to: wavURL)
         if let phonemes {
-            try AtomicFile.write(try speech.phonemeJSON(), to: URL(fileURLWithPath: phonemes))
+            try writeAtomically(try speech.phonemeJSON(), to: URL(fileURLWithPath: phonemes))
         }
         print("\(wavURL.path): \(speech.durationMs) ms of speech, \(speech.phonemes.count) phonemes (voice \(voice))")
     }

@@ -1,6 +1,7 @@
 import AudioFeatures
 import Foundation
 import XCTest
+import _TestSupport
 
 /// Audio the tests make themselves: tones, chirps, files written natively or by ffmpeg.
 enum Fixtures {
@@ -29,27 +30,8 @@ enum Fixtures {
 
     /// Runs a program; returns exit status, stdout and stderr.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let outURL = makeTempFile("stdout"), errURL = makeTempFile("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-        return (process.terminationStatus, stdout, stderr)
-    }
-
-    private static func makeTempFile(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("audioplane-\(name)-\(UUID().uuidString)")
+    static func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+        try runProcess(executable, arguments)
     }
 
     /// ffmpeg's path, or skips the test when it is missing.

@@ -10,41 +10,13 @@ final class AudioCLITests: XCTestCase {
     override func setUp() { folder = makeTemporaryDirectory("audioplane-cli-audio") }
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
-    /// The binary next to the test bundle (same build folder), else .build/debug/audioplane.
-    private func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["AUDIOPLANE_BIN"] { candidates.append(explicit) }
-        let testExecutable = URL(fileURLWithPath: CommandLine.arguments[0])
-        var dir = testExecutable.deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("audioplane").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/audioplane").path)
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw XCTSkip("audioplane binary not built (swift build), tried \(candidates)")
-    }
-
     @discardableResult
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let outURL = folder.appendingPathComponent("stdout-\(UUID().uuidString)"), errURL = folder.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    private func run(_ executable: String, _ arguments: [String]) throws -> ProcessResult {
+        try runProcess(executable, arguments)
     }
 
-    private func audioplane(_ arguments: String...) throws -> (status: Int32, stdout: String, stderr: String) {
-        try run(try binary(), arguments)
+    private func audioplane(_ arguments: String...) throws -> ProcessResult {
+        try runAudioplane(arguments)
     }
 
     private func ffmpeg(_ arguments: [String]) throws {
@@ -53,16 +25,6 @@ final class AudioCLITests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
     }
 
-    /// Exit status 1 and exactly one stderr line `audioplane: error: …` containing `words`.
-    private func assertOneLineError(_ result: (status: Int32, stdout: String, stderr: String), mentions words: String, line: UInt = #line) {
-        XCTAssertEqual(result.status, 1, "stderr: \(result.stderr)", line: line)
-        let lines = result.stderr.split(separator: "\n")
-        XCTAssertEqual(lines.count, 1, "stderr: \(result.stderr)", line: line)
-        XCTAssertTrue(result.stderr.hasPrefix("audioplane: error: "), result.stderr, line: line)
-        XCTAssertTrue(result.stderr.contains(words), "\(result.stderr) does not mention '\(words)'", line: line)
-    }
-
-    /// say → wav + phonemes.json → features → npy that numpy reads with shape [⌈25·T⌉, 16, 32].
     func testSayThenFeatures() throws {
         let wav = folder.appendingPathComponent("speech.wav").path
         let json = folder.appendingPathComponent("phonemes.json").path

@@ -8,25 +8,7 @@ final class DatasetCLITests: XCTestCase {
     override func setUp() { folder = makeTemporaryDirectory("audioplane-cli-dataset") }
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
-    private func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["AUDIOPLANE_BIN"] { candidates.append(explicit) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 { candidates.append(dir.appendingPathComponent("audioplane").path); dir = dir.deletingLastPathComponent() }
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw XCTSkip("audioplane binary not built (swift build), tried \(candidates)")
-    }
-
-    private func audioplane(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        let out = folder.appendingPathComponent("out-\(UUID().uuidString)"), err = folder.appendingPathComponent("err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil); FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out); process.standardError = try FileHandle(forWritingTo: err)
-        try process.run(); process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "", (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-    }
+    private func audioplane(_ arguments: [String]) throws -> ProcessResult { try runAudioplane(arguments) }
 
     func testSynthThenCheckThenShowThenBreakIt() throws {
         let data = folder.appendingPathComponent("data").path
