@@ -152,5 +152,5 @@ func projectGaussiansBackward(_ cloud: GaussianCloud, camera cam: Camera, settin
     let dx = 2 * (y * g[0, 1] + z * g[0, 2] + y * g[1, 0] - 2 * x * g[1, 1] - w * g[1, 2] + z * g[2, 0] + w * g[2, 1] - 2 * x * g[2, 2])
     let dy = 2 * (-2 * y * g[0, 0] + x * g[0, 1] + w * g[0, 2] + x * g[1, 0] + z * g[1, 2] - w * g[2, 0] + z * g[2, 1] - 2 * y * g[2, 2])
     let dz = 2 * (-2 * z * g[0, 0] - w * g[0, 1] + x * g[0, 2] + w * g[1, 0] - 2 * z * g[1, 1] + y * g[1, 2] + x * g[2, 0] + y * g[2, 1])
-    return [dw, dx, dy, dz]
+    return SIMD4(dw, dx, dy, dz)
 }

@@ -68,7 +68,7 @@ struct FrustumLimits {
     -> (j0: SIMD3<Float>, j1: SIMD3<Float>) {
     let u = min(max(t.x / t.z, -lim.left), lim.right)
     let v = min(max(t.y / t.z, -lim.top), lim.bottom)
-    return ([cam.fx / t.z, 0, -cam.fx * u / t.z], [0, cam.fy / t.z, -cam.fy * v / t.z])
+    return (SIMD3(cam.fx / t.z, 0, -cam.fx * u / t.z), SIMD3(0, cam.fy / t.z, -cam.fy * v / t.z))
 }
 
 /// Projects every Gaussian of `cloud` for `camera` (3DGS preprocess). Parallel over Gaussians.
@@ -112,7 +112,7 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
                 opacity[i] = o
                 guard o >= SplatConstants.minAlpha else { continue }
                 let q = SIMD4<Float>(rots[4 * i], rots[4 * i + 1], rots[4 * i + 2], rots[4 * i + 3])
-                let sigma = covariance3D(rotation: q, logScale: [logS[3 * i], logS[3 * i + 1], logS[3 * i + 2]])
+                let sigma = covariance3D(rotation: q, logScale: SIMD3(logS[3 * i], logS[3 * i + 1], logS[3 * i + 2]))
                 let (j0, j1) = projectionJacobian(t, cam, lim)
                 let m0 = w.transposed * j0, m1 = w.transposed * j1   // rows of T = J W
                 let s0 = sigma * m0, s1 = sigma * m1

@@ -112,11 +112,13 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                             // α where this Gaussian contributed, 0 elsewhere: every update below
                             // is then exactly the identity on the other lanes (T/(1−0) = T,
                             // 0·c + 1·Ĉ = Ĉ), which avoids vector selects.
+                            // Rows where this Gaussian touches no pixel (ellipse rims, pixels already
+                            // finished) change nothing: skip them.
+                            if !anyLanes(contrib) { continue }
                             alpha.replace(with: 0, where: .!contrib)
                             let oneMinus = 1 - alpha
-                            let invOneMinus = 1 / oneMinus
                             let tNext = s(0, row).pointee
-                            let tk = tNext * invOneMinus
+                            let tk = tNext / oneMinus
                             let w = alpha * tk
                             let dR = s(4, row).pointee, dG = s(5, row).pointee, dB = s(6, row).pointee
                             gr += w * dR; gg += w * dG; gb += w * dB
@@ -125,7 +127,7 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
                             // (the mixed scalar − vector form was split into 128-bit pieces).
                             let cDot = dR * cR + dG * cG + dB * cB
                             let accDot = accR * dR + accG * dG + accB * dB
-                            var dAlphaK = tk * (cDot - accDot) + s(7, row).pointee * invOneMinus
+                            var dAlphaK = tk * (cDot - accDot) + s(7, row).pointee / oneMinus
                             if let v {
                                 for ch in 0..<e {
                                     let a = accE[ch * tile + row]
@@ -165,13 +167,18 @@ func blendTilesBackward(binning: TileBinning, records: [Float], extras: [Float],
     grads.reset(count: n, extraChannels: e)
     entryGradients.withUnsafeBufferPointer { eg in
     binning.entries.withUnsafeBufferPointer { entries in
+    grads.mean2D.withUnsafeMutableBufferPointer { mean2D in
+    grads.conic.withUnsafeMutableBufferPointer { conic in
+    grads.opacity.withUnsafeMutableBufferPointer { opacity in
+    grads.color.withUnsafeMutableBufferPointer { color in
+    grads.extras.withUnsafeMutableBufferPointer { extrasGrad in
         for j in 0..<entryCount {
             let i = Int(entries[j]), o = j * stride
-            grads.mean2D[2 * i] += eg[o]; grads.mean2D[2 * i + 1] += eg[o + 1]
-            grads.conic[3 * i] += eg[o + 2]; grads.conic[3 * i + 1] += eg[o + 3]; grads.conic[3 * i + 2] += eg[o + 4]
-            grads.opacity[i] += eg[o + 5]
-            grads.color[3 * i] += eg[o + 6]; grads.color[3 * i + 1] += eg[o + 7]; grads.color[3 * i + 2] += eg[o + 8]
-            for ch in 0..<e { grads.extras[i * e + ch] += eg[o + entryGradientBase + ch] }
+            mean2D[2 * i] += eg[o]; mean2D[2 * i + 1] += eg[o + 1]
+            conic[3 * i] += eg[o + 2]; conic[3 * i + 1] += eg[o + 3]; conic[3 * i + 2] += eg[o + 4]
+            opacity[i] += eg[o + 5]
+            color[3 * i] += eg[o + 6]; color[3 * i + 1] += eg[o + 7]; color[3 * i + 2] += eg[o + 8]
+            for ch in 0..<e { extrasGrad[i * e + ch] += eg[o + entryGradientBase + ch] }
         }
-    }}
+    }}}}}}}
 }

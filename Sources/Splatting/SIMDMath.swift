@@ -40,3 +40,12 @@ public let laneCentres: Lanes = Lanes(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.
     return (c[0] & c[1]) == -1
 }
 
+
+/// True when any lane of `m` is set (the OR-tree counterpart of `allLanes`).
+@_transparent public func anyLanes(_ m: LaneMask) -> Bool {
+    let v = unsafeBitCast(m, to: SIMD16<Int32>.self)
+    let a = v.lowHalf | v.highHalf
+    let b = a.lowHalf | a.highHalf
+    let c = b.lowHalf | b.highHalf
+    return (c[0] | c[1]) != 0
+}

@@ -39,21 +39,23 @@ public enum SphericalHarmonics {
         let x = d.x, y = d.y, z = d.z
         g[0] = .zero
         if degree < 1 { return }
-        g[1] = [0, -c1, 0]; g[2] = [0, 0, c1]; g[3] = [-c1, 0, 0]
+        g[1] = SIMD3(0, -c1, 0); g[2] = SIMD3(0, 0, c1); g[3] = SIMD3(-c1, 0, 0)
         if degree < 2 { return }
         let xx = x * x, yy = y * y, zz = z * z
-        g[4] = [c2[0] * y, c2[0] * x, 0]
-        g[5] = [0, c2[1] * z, c2[1] * y]
-        g[6] = [-2 * c2[2] * x, -2 * c2[2] * y, 4 * c2[2] * z]
-        g[7] = [c2[3] * z, 0, c2[3] * x]
-        g[8] = [2 * c2[4] * x, -2 * c2[4] * y, 0]
+        let a0 = c2[0], a1 = c2[1], a2 = c2[2], a3 = c2[3], a4 = c2[4]
+        g[4] = SIMD3(a0 * y, a0 * x, 0)
+        g[5] = SIMD3(0, a1 * z, a1 * y)
+        g[6] = SIMD3(-2 * a2 * x, -2 * a2 * y, 4 * a2 * z)
+        g[7] = SIMD3(a3 * z, 0, a3 * x)
+        g[8] = SIMD3(2 * a4 * x, -2 * a4 * y, 0)
         if degree < 3 { return }
-        g[9] = [c3[0] * 6 * x * y, c3[0] * (3 * xx - 3 * yy), 0]
-        g[10] = [c3[1] * y * z, c3[1] * x * z, c3[1] * x * y]
-        g[11] = [c3[2] * (-2 * x * y), c3[2] * (4 * zz - xx - 3 * yy), c3[2] * 8 * y * z]
-        g[12] = [c3[3] * (-6 * x * z), c3[3] * (-6 * y * z), c3[3] * (6 * zz - 3 * xx - 3 * yy)]
-        g[13] = [c3[4] * (4 * zz - 3 * xx - yy), c3[4] * (-2 * x * y), c3[4] * 8 * x * z]
-        g[14] = [c3[5] * 2 * x * z, c3[5] * (-2 * y * z), c3[5] * (xx - yy)]
-        g[15] = [c3[6] * (3 * xx - 3 * yy), c3[6] * (-6 * x * y), 0]
+        let b0 = c3[0], b1 = c3[1], b2 = c3[2], b3 = c3[3], b4 = c3[4], b5 = c3[5], b6 = c3[6]
+        g[9] = SIMD3(b0 * 6 * x * y, b0 * (3 * xx - 3 * yy), 0)
+        g[10] = SIMD3(b1 * y * z, b1 * x * z, b1 * x * y)
+        g[11] = SIMD3(b2 * (-2 * x * y), b2 * (4 * zz - xx - 3 * yy), b2 * 8 * y * z)
+        g[12] = SIMD3(b3 * (-6 * x * z), b3 * (-6 * y * z), b3 * (6 * zz - 3 * xx - 3 * yy))
+        g[13] = SIMD3(b4 * (4 * zz - 3 * xx - yy), b4 * (-2 * x * y), b4 * 8 * x * z)
+        g[14] = SIMD3(b5 * 2 * x * z, b5 * (-2 * y * z), b5 * (xx - yy))
+        g[15] = SIMD3(b6 * (3 * xx - 3 * yy), b6 * (-6 * x * y), 0)
     }
 }

@@ -34,30 +34,36 @@ public struct TileBinning {
 
         // 2. Count entries per tile, prefix-sum, then scatter in depth order (counting sort by
         //    tile, stable, so each tile's list stays front to back).
-        tileStart = [Int32](repeating: 0, count: tileCount + 1)
+        let tiles = tileCount, tx = tilesX
+        tileStart = [Int32](repeating: 0, count: tiles + 1)
+        var cursor = [Int32](repeating: 0, count: tiles)
         projected.pixelBox.withUnsafeBufferPointer { box in
+        order.withUnsafeBufferPointer { order in
+        tileStart.withUnsafeMutableBufferPointer { start in
             for id in order {
-                let i = Int(id)
-                let (tx0, tx1, ty0, ty1) = (Int(box[4 * i]) / tile, Int(box[4 * i + 1]) / tile,
-                                            Int(box[4 * i + 2]) / tile, Int(box[4 * i + 3]) / tile)
-                for ty in ty0...ty1 { for tx in tx0...tx1 { tileStart[ty * tilesX + tx + 1] += 1 } }
+                let b = box.baseAddress! + 4 * Int(id)
+                let (tx0, tx1, ty0, ty1) = (Int(b[0]) / tile, Int(b[1]) / tile, Int(b[2]) / tile, Int(b[3]) / tile)
+                for ty in ty0...ty1 { for t in (ty * tx + tx0)...(ty * tx + tx1) { start[t + 1] += 1 } }
             }
-            for t in 0..<tileCount { tileStart[t + 1] += tileStart[t] }
-            entries = [Int32](repeating: 0, count: Int(tileStart[tileCount]))
-            var cursor = Array(tileStart[0..<tileCount])
-            for id in order {
-                let i = Int(id)
-                let (tx0, tx1, ty0, ty1) = (Int(box[4 * i]) / tile, Int(box[4 * i + 1]) / tile,
-                                            Int(box[4 * i + 2]) / tile, Int(box[4 * i + 3]) / tile)
-                for ty in ty0...ty1 {
-                    for tx in tx0...tx1 {
-                        let t = ty * tilesX + tx
-                        entries[Int(cursor[t])] = id
-                        cursor[t] += 1
+            for t in 0..<tiles { start[t + 1] += start[t] }
+        }
+            entries = [Int32](repeating: 0, count: Int(tileStart[tiles]))
+            cursor.withUnsafeMutableBufferPointer { cursor in
+            tileStart.withUnsafeBufferPointer { start in
+            entries.withUnsafeMutableBufferPointer { entries in
+                for t in 0..<tiles { cursor[t] = start[t] }
+                for id in order {
+                    let b = box.baseAddress! + 4 * Int(id)
+                    let (tx0, tx1, ty0, ty1) = (Int(b[0]) / tile, Int(b[1]) / tile, Int(b[2]) / tile, Int(b[3]) / tile)
+                    for ty in ty0...ty1 {
+                        for t in (ty * tx + tx0)...(ty * tx + tx1) {
+                            entries[Int(cursor[t])] = id
+                            cursor[t] += 1
+                        }
                     }
                 }
-            }
-        }
+            }}}
+        }}
     }
 }
 

@@ -1,4 +1,5 @@
 /// A 3x3 Float matrix stored by rows. Small, value-typed, used for rotations and 2D/3D covariances.
+/// (Vectors are built with `SIMD3(x, y, z)`, never array literals: a literal allocates an Array.)
 public struct Matrix3: Equatable, Sendable {
     public var r0, r1, r2: SIMD3<Float>
 
@@ -6,7 +7,7 @@ public struct Matrix3: Equatable, Sendable {
         self.r0 = r0; self.r1 = r1; self.r2 = r2
     }
 
-    public static let identity = Matrix3(rows: [1, 0, 0], [0, 1, 0], [0, 0, 1])
+    public static let identity = Matrix3(rows: SIMD3(1, 0, 0), SIMD3(0, 1, 0), SIMD3(0, 0, 1))
 
     /// Element at (row, column).
     @inlinable public subscript(row: Int, col: Int) -> Float {
@@ -21,11 +22,11 @@ public struct Matrix3: Equatable, Sendable {
     }
 
     @inlinable public var transposed: Matrix3 {
-        Matrix3(rows: [r0.x, r1.x, r2.x], [r0.y, r1.y, r2.y], [r0.z, r1.z, r2.z])
+        Matrix3(rows: SIMD3(r0.x, r1.x, r2.x), SIMD3(r0.y, r1.y, r2.y), SIMD3(r0.z, r1.z, r2.z))
     }
 
     @inlinable public static func * (m: Matrix3, v: SIMD3<Float>) -> SIMD3<Float> {
-        [(m.r0 * v).sum(), (m.r1 * v).sum(), (m.r2 * v).sum()]
+        SIMD3((m.r0 * v).sum(), (m.r1 * v).sum(), (m.r2 * v).sum())
     }
 
     @inlinable public static func * (a: Matrix3, b: Matrix3) -> Matrix3 {
@@ -49,7 +50,7 @@ public struct Matrix3: Equatable, Sendable {
     let n = q / (q * q).sum().squareRoot()
     let w = n[0], x = n[1], y = n[2], z = n[3]
     return Matrix3(
-        rows: [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)])
+        rows: SIMD3(1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)),
+        SIMD3(2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)),
+        SIMD3(2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)))
 }
