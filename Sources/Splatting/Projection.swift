@@ -12,6 +12,9 @@ import TensorCore
 /// - `pixelBox`[N, 4]  inclusive pixel rectangle (colMin, colMax, rowMin, rowMax) holding every
 ///                     pixel whose sample point can get α ≥ 1/255 (the opacity-aware ellipse box)
 /// - `tileCount`[N]    number of 16×16 tiles overlapped by `pixelBox`
+/// - `ellipse` [N, 4]  (Σxx, Σxy, Σyy, λ): 2D covariance (px², blur included) and the level λ
+///                     of the coverage ellipse dᵀΣ⁻¹d ≤ λ (α ≥ 1/255 inside, with a small margin);
+///                     tile binning uses it to skip tiles the ellipse misses within its box
 /// - `radius`  [N]     3·sqrt(largest eigenvalue of the 2D covariance), px (3DGS `radii`, used
 ///                     by densification to prune Gaussians that grow too large on screen)
 public struct ProjectedGaussians {
@@ -24,6 +27,7 @@ public struct ProjectedGaussians {
     public var pixelBox: [Int32] = []
     public var tileCount: [Int32] = []
     public var radius: [Float] = []
+    public var ellipse: [Float] = []
 
     mutating func resize(_ n: Int) {
         if visible.count != n {
@@ -36,6 +40,7 @@ public struct ProjectedGaussians {
             pixelBox = [Int32](repeating: 0, count: 4 * n)
             tileCount = [Int32](repeating: 0, count: n)
             radius = [Float](repeating: 0, count: n)
+            ellipse = [Float](repeating: 0, count: 4 * n)
         }
     }
 }
@@ -98,6 +103,7 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
     out.pixelBox.withUnsafeMutableBufferPointer { box in
     out.tileCount.withUnsafeMutableBufferPointer { tileCount in
     out.radius.withUnsafeMutableBufferPointer { radius in
+    out.ellipse.withUnsafeMutableBufferPointer { ellipse in
         parallelFor(0..<n, chunk: 1024) { range in
             var basis = [Float](repeating: 0, count: 16)
             for i in range {
@@ -140,6 +146,7 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
                 let fRowMax = min(Float(cam.height - 1), (my + ey - 0.5).rounded(.down))
                 guard fColMin <= fColMax, fRowMin <= fRowMax else { continue }   // false for NaN too
                 let colMin = Int(fColMin), colMax = Int(fColMax), rowMin = Int(fRowMin), rowMax = Int(fRowMax)
+                ellipse[4 * i] = a; ellipse[4 * i + 1] = b; ellipse[4 * i + 2] = c; ellipse[4 * i + 3] = level
                 box[4 * i] = Int32(colMin); box[4 * i + 1] = Int32(colMax)
                 box[4 * i + 2] = Int32(rowMin); box[4 * i + 3] = Int32(rowMax)
                 let tx = min(colMax / tile, tilesX - 1) - colMin / tile + 1
@@ -158,5 +165,5 @@ func projectGaussians(_ cloud: GaussianCloud, camera cam: Camera, settings: Rend
                 visible[i] = true
             }
         }
-    }}}}}}}}}}}}}}
+    }}}}}}}}}}}}}}}
 }
