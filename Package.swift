@@ -33,7 +33,7 @@ let package = Package(
         // Layer 2: the differentiable Gaussian-splatting engine.
         .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
         .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: the built-in synthetic talking head (procedural Gaussian head + espeak-ng visemes).
@@ -50,9 +50,9 @@ let package = Package(
         // Test support: tolerance asserts, finite differences, seeded fixtures.
         .target(name: "_TestSupport", dependencies: ["TensorCore"], path: "Sources/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
-        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "_TestSupport"]),
+        .testTarget(name: "DataIOTests", dependencies: ["DataIO", "AudioFeatures", "_TestSupport"]),
         .testTarget(name: "SplattingTests", dependencies: ["Splatting", "DataIO", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "DataIO", "Perceptual", "_TestSupport"]),
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
         .testTarget(name: "PerceptualTests", dependencies: ["Perceptual", "DataIO", "TensorCore", "_TestSupport"]),
