@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "AudioFeatures", dependencies: ["TensorCore", "DataIO", "CFFTW3f", "CEspeakNG"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 2: the differentiable Gaussian-splatting engine.
         .target(name: "Splatting", dependencies: ["TensorCore", "DataIO", "NeuralNet"], exclude: ["README.md"], swiftSettings: numericFlags),
+        // Layer 3: the paper's model (audio encoder, Audio-Plane, deformation and dynamism decoders).
+        .target(name: "AudioPlane", dependencies: ["TensorCore", "NeuralNet", "Splatting"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
         .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
@@ -56,6 +58,8 @@ let package = Package(
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
         .testTarget(name: "PerceptualTests", dependencies: ["Perceptual", "DataIO", "TensorCore", "_TestSupport"]),
+        .testTarget(name: "AudioPlaneTests", dependencies: ["AudioPlane", "NeuralNet", "Splatting", "_TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "_TestSupport"]),
         .testTarget(name: "SyntheticSpeakerTests", dependencies: ["SyntheticSpeaker", "DataIO", "Splatting", "AudioFeatures", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,17 @@
+import TensorCore
+
+/// Deterministic parameter initialisation from `SeededRandom`.
+public enum Initialization {
+    /// PyTorch's default for `nn.Linear` / `nn.Conv1d` (Kaiming-uniform with a = √5, which reduces
+    /// to this): every weight and bias ~ U(−b, b) with b = 1/√fan_in, fan_in = in-features
+    /// (× kernel size for a convolution).
+    public static func uniformFanIn(count: Int, fanIn: Int, rng: inout SeededRandom) -> [Float] {
+        let bound = 1 / Float(max(fanIn, 1)).squareRoot()
+        return uniform(count: count, bound: bound, rng: &rng)
+    }
+
+    /// `count` values ~ U(−bound, bound).
+    public static func uniform(count: Int, bound: Float, rng: inout SeededRandom) -> [Float] {
+        (0..<count).map { _ in rng.uniform(-bound, bound) }
+    }
+}
