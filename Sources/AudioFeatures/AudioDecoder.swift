@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// Audio decoded for the feature extractor: 16 kHz mono Float in [-1, 1].
@@ -82,7 +83,7 @@ public enum AudioDecoder {
             }
         }
         if decoded == nil {
-            guard let ffmpeg = options.ffmpegPath ?? FFmpegDecoder.findExecutable("ffmpeg") else { throw Error.ffmpegMissing(path: path) }
+            guard let ffmpeg = options.ffmpegPath ?? ExternalTool.find("ffmpeg") else { throw Error.ffmpegMissing(path: path) }
             switch try FFmpegDecoder.decode(url, executable: ffmpeg, sampleRate: sampleRate) {
             case .samples(let samples): decoded = DecodedAudio(samples: samples, route: .ffmpeg)
             case .noAudioStream: throw Error.noAudioStream(path: path)

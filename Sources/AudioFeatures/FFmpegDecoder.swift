@@ -1,3 +1,4 @@
+import DataIO
 import Foundation
 
 /// Decodes the first audio stream of any file ffmpeg can read (mp3, m4a, ogg, flac, a video's sound
@@ -11,62 +12,28 @@ enum FFmpegDecoder {
         case failed(message: String)
     }
 
-    /// Full path of an executable found on `PATH` (or in /usr/bin, /usr/local/bin), nil if none.
-    static func findExecutable(_ name: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let folders = path.split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
-        for folder in folders {
-            let candidate = folder + "/" + name
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Runs ffmpeg on `url`; `executable` is the ffmpeg path.
+    /// Runs ffmpeg on `url`; `executable` is the ffmpeg path (`ExternalTool.find("ffmpeg")`).
     static func decode(_ url: URL, executable: String, sampleRate: Int) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
+        let result = try ExternalTool.run(executable, [
             "-nostdin", "-hide_banner", "-v", "error",
             "-i", "file:" + url.path,
             "-map", "0:a:0", "-vn", "-sn", "-dn",
             "-ac", "1", "-ar", String(sampleRate),
             "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1",
-        ]
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Drain stderr concurrently so that neither pipe can fill up and stall ffmpeg.
-        let errorBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errorBox.data = stderr.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        ])
+        if result.stderr.contains("matches no streams") { return .noAudioStream }
+        guard result.status == 0 else {
+            return .failed(message: summarise(result.stderr, path: url.path))
         }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        group.wait()  // orders the write to errorBox before the read below
-        process.waitUntilExit()
-
-        let message = String(decoding: errorBox.data, as: UTF8.self)
-        if message.contains("matches no streams") { return .noAudioStream }
-        guard process.terminationStatus == 0 else {
-            return .failed(message: summarise(message, path: url.path))
-        }
-        let count = output.count / 4
+        let count = result.stdout.count / 4
         var samples = [Float](repeating: 0, count: count)
-        output.withUnsafeBytes { raw in
+        result.stdout.withUnsafeBytes { raw in
             for i in 0..<count {
                 samples[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
             }
         }
         return .samples(samples)
     }
-
-    /// Holds stderr bytes read on another thread; the DispatchGroup wait orders access.
-    private final class DataBox: @unchecked Sendable { var data = Data() }
 
     /// ffmpeg's first meaningful error line, without the file name it repeats, on one line.
     static func summarise(_ message: String, path: String) -> String {
