@@ -16,21 +16,15 @@ final class FiniteDifferenceTests: XCTestCase {
         let channels = 1
         let extras = SceneFixtures.extras(count: cloud.count, channels: channels, seed: 4)
         let settings = RenderSettings(background: [0.3, 0.6, 0.1])
-        let pixels = cam.width * cam.height
-        var rng = SeededRandom(seed: 77)
-        let wImage = (0..<(3 * pixels)).map { _ in rng.uniform(-1, 1) }
-        let wAlpha = (0..<pixels).map { _ in rng.uniform(-1, 1) }
-        let wExtras = (0..<(channels * pixels)).map { _ in rng.uniform(-1, 1) }
-        let renderer = SplatRenderer()
-        let pass = renderer.render(cloud, camera: cam, settings: settings, extras: extras, extraChannels: channels)
-        let g = renderer.backward(pass, dImage: wImage, dAlpha: wAlpha, dExtras: wExtras)
+        let w = SceneFixtures.lossWeights(cam, channels: channels, seed: 77)
+        let g = SceneFixtures.fastGradients(cloud, extras: extras, channels: channels, camera: cam, settings: settings, weights: w)
 
         func loss(_ scene: ReferenceScene<Double>) -> Double {
             let out = ReferenceRenderer.render(scene, camera: cam, settings: settings)
             var l = 0.0
-            for (j, v) in out.rgb.enumerated() { l += v * Double(wImage[j]) }
-            for (j, v) in out.alpha.enumerated() { l += v * Double(wAlpha[j]) }
-            for (j, v) in out.extras.enumerated() { l += v * Double(wExtras[j]) }
+            for (j, v) in out.rgb.enumerated() { l += v * Double(w.image[j]) }
+            for (j, v) in out.alpha.enumerated() { l += v * Double(w.alpha[j]) }
+            for (j, v) in out.extras.enumerated() { l += v * Double(w.extras[j]) }
             return l
         }
         let base: ReferenceScene<Double> = SceneFixtures.referenceScene(cloud, extras: extras, channels: channels)

@@ -61,18 +61,10 @@ final class RasterizerVersusReferenceTests: XCTestCase {
         let cloud = SceneFixtures.scene(seed: 7, camera: cam)
         let extras = SceneFixtures.extras(count: cloud.count, channels: channels)
         let settings = RenderSettings(background: [0.2, 0.5, 0.9])
-        let pixels = cam.width * cam.height
-        var rng = SeededRandom(seed: 99)
-        let wImage = (0..<(3 * pixels)).map { _ in rng.uniform(-1, 1) }
-        let wAlpha = (0..<pixels).map { _ in rng.uniform(-1, 1) }
-        let wExtras = (0..<(channels * pixels)).map { _ in rng.uniform(-1, 1) }
-
-        let renderer = SplatRenderer()
-        let pass = renderer.render(cloud, camera: cam, settings: settings, extras: extras, extraChannels: channels)
-        let g = renderer.backward(pass, dImage: wImage, dAlpha: wAlpha, dExtras: wExtras)
-
+        let w = SceneFixtures.lossWeights(cam, channels: channels, seed: 99)
+        let g = SceneFixtures.fastGradients(cloud, extras: extras, channels: channels, camera: cam, settings: settings, weights: w)
         let ref = ReferenceGradients.compute(cloud: cloud, extras: extras, channels: channels, camera: cam,
-                                             settings: settings, wImage: wImage, wAlpha: wAlpha, wExtras: wExtras)
+                                             settings: settings, wImage: w.image, wAlpha: w.alpha, wExtras: w.extras)
         for (name, fast, reference) in [("means", g.means, ref.means), ("rotations", g.rotations, ref.rotations),
                                         ("logScales", g.logScales, ref.logScales),
                                         ("opacityLogits", g.opacityLogits, ref.opacityLogits),

@@ -62,6 +62,25 @@ enum SceneFixtures {
         return (0..<(count * channels)).map { _ in rng.uniform(-1, 2) }
     }
 
+    /// Weights of a random linear loss L = Σ wImage·rgb + Σ wAlpha·alpha + Σ wExtras·extras on a
+    /// camera's images (uniform in [−1, 1]); they are also ∂L/∂outputs for the fast backward.
+    struct LossWeights { var image: [Float], alpha: [Float], extras: [Float] }
+    static func lossWeights(_ cam: Camera, channels: Int, seed: UInt64) -> LossWeights {
+        var rng = SeededRandom(seed: seed)
+        let pixels = cam.width * cam.height
+        return LossWeights(image: (0..<(3 * pixels)).map { _ in rng.uniform(-1, 1) },
+                           alpha: (0..<pixels).map { _ in rng.uniform(-1, 1) },
+                           extras: (0..<(channels * pixels)).map { _ in rng.uniform(-1, 1) })
+    }
+
+    /// Renders with the fast renderer and back-propagates the loss weights.
+    static func fastGradients(_ cloud: GaussianCloud, extras: [Float], channels: Int, camera: Camera,
+                              settings: RenderSettings, weights w: LossWeights) -> SplatGradients {
+        let renderer = SplatRenderer()
+        let pass = renderer.render(cloud, camera: camera, settings: settings, extras: extras, extraChannels: channels)
+        return renderer.backward(pass, dImage: w.image, dAlpha: w.alpha, dExtras: w.extras)
+    }
+
     /// The reference scene (Double or Dual) of a cloud.
     static func referenceScene<S: ReferenceScalar>(_ c: GaussianCloud, extras: [Float], channels: Int,
                                                    as: S.Type = S.self) -> ReferenceScene<S> {
