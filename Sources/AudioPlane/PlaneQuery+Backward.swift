@@ -9,7 +9,7 @@ extension PlaneQuery {
     ///   (without audio planes ∂L/∂b_t = g_t); bilinear/linear weights scatter ∂L/∂b_t, ∂L/∂l_t into
     ///   the four plane corners and two line points; ∂L/∂x̂ from the interpolation slopes, e.g.
     ///   ∂b/∂u_i = (1−f_j)(P₁₀ − P₀₀) + f_j(P₁₁ − P₀₁), times ∂u/∂x̂ = (R−1)/2.
-    /// One task per level (tasks write disjoint grids; no atomics); each writes its own position
+    /// One task per level, largest first (tasks write disjoint grids; no atomics); each writes its own position
     /// gradient [N, 3], summed at the end into `positionGradient` (+=). `audioGradient[ℓ]` [D] += ∂L/∂f_a^ℓ.
     static func backward(levels: [PlaneLevel], audio fa: [[Float]], positions: [Float], count n: Int,
                          fusion: AudioPlaneConfig.Fusion, featureGradient dF: [Float], width ldf: Int,
@@ -24,8 +24,11 @@ extension PlaneQuery {
         audioGradient.withUnsafeMutableBufferPointer { ga in
         dF.withUnsafeBufferPointer { dfp in
         positions.withUnsafeBufferPointer { xp in
+            let order = SpatialOrder.indices(positions: xp.baseAddress!, count: n)
+            order.withUnsafeBufferPointer { op in
             parallelFor(0..<levelCount, chunk: 1) { range in
-                for li in range {
+                for task in range {
+                    let li = levelCount - 1 - task   // largest level first: better balance
                     let level = levels[li]
                     level.planes.data.withUnsafeBufferPointer { pp in
                     level.lines.data.withUnsafeBufferPointer { lp in
@@ -35,12 +38,13 @@ extension PlaneQuery {
                     ga[li].withUnsafeMutableBufferPointer { gap in
                     posBuffers[li].withUnsafeMutableBufferPointer { gxp in
                         let grids = GridPointers(level: level, planes: pp.baseAddress!, lines: lp.baseAddress, audio: ap.baseAddress)
-                        grids.backward(count: n, positions: xp.baseAddress!, fusion: fusion,
+                        grids.backward(count: n, order: op.baseAddress!, positions: xp.baseAddress!, fusion: fusion,
                                        featureGradient: dfp.baseAddress! + columns[li], ldf: ldf,
                                        planeGradient: gpp.baseAddress!, lineGradient: glp.baseAddress,
                                        audioGradient: gap.baseAddress, positionGradient: gxp.baseAddress!)
                     }}}}}}}
                 }
+            }
             }
         }}}}}
         positionGradient.withUnsafeMutableBufferPointer { out in
@@ -49,77 +53,90 @@ extension PlaneQuery {
     }
 }
 
+/// Scatters one set's ∂L/∂b (`gb`) into the four plane-gradient corners at `q` (weights as
+/// `bilerp16`) and returns (∂L/∂u_i, ∂L/∂u_j) per lane from the plane values at `p`.
+@_transparent func planeBackward16(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ rs: Int, _ d: Int,
+                                   _ wi: Float, _ wj: Float, _ gb: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+    store16(load16(q) + (1 - wi) * (1 - wj) * gb, q)
+    store16(load16(q + rs) + wi * (1 - wj) * gb, q + rs)
+    store16(load16(q + d) + (1 - wi) * wj * gb, q + d)
+    store16(load16(q + rs + d) + wi * wj * gb, q + rs + d)
+    let p00 = load16(p), p10 = load16(p + rs), p01 = load16(p + d), p11 = load16(p + rs + d)
+    return (((1 - wj) * (p10 - p00) + wj * (p11 - p01)) * gb, ((1 - wi) * (p01 - p00) + wi * (p11 - p10)) * gb)
+}
+
+/// Scatters one set's ∂L/∂l (`gl`) into the two line-gradient points at `q` and returns ∂L/∂u_k.
+@_transparent func lineBackward16(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ d: Int,
+                                  _ w: Float, _ gl: SIMD16<Float>) -> SIMD16<Float> {
+    store16(load16(q) + (1 - w) * gl, q)
+    store16(load16(q + d) + w * gl, q + d)
+    return (load16(p + d) - load16(p)) * gl
+}
+
 extension GridPointers {
-    /// All Gaussians' gradients for this level (see `PlaneQuery.backward`).
-    func backward(count n: Int, positions x: UnsafePointer<Float>, fusion: AudioPlaneConfig.Fusion,
+    /// All Gaussians' gradients for this level (see `PlaneQuery.backward`), visited in `order`
+    /// (`SpatialOrder`; fixed, so sums are deterministic). Straight-line per set; the plane and line values are re-read, not cached.
+    func backward(count n: Int, order: UnsafePointer<Int32>, positions x: UnsafePointer<Float>, fusion: AudioPlaneConfig.Fusion,
                   featureGradient dF: UnsafePointer<Float>, ldf: Int,
                   planeGradient gP: UnsafeMutablePointer<Float>, lineGradient gL: UnsafeMutablePointer<Float>?,
                   audioGradient gA: UnsafeMutablePointer<Float>?, positionGradient gX: UnsafeMutablePointer<Float>) {
-        let rowStride = r * d
+        let rs = r * d
         let blocks = d / 16
-        var faSum = [SIMD16<Float>](repeating: .zero, count: blocks)
-        for g in 0..<n {
+        let faSum = UnsafeMutablePointer<SIMD16<Float>>.allocate(capacity: blocks)
+        faSum.initialize(repeating: .zero, count: blocks)
+        defer { faSum.deallocate() }
+        let one = SIMD16<Float>(repeating: 1)
+        for i in 0..<n {
+            let g = Int(order[i])
             let xg = x + 3 * g
             let cx = gridCell(xg[0], r), cy = gridCell(xg[1], r), cz = gridCell(xg[2], r)
-            let i0 = SIMD3(cx.i0, cy.i0, cz.i0), f = SIMD3(cx.t, cy.t, cz.t)
-            var du = (SIMD16<Float>.zero, SIMD16<Float>.zero, SIMD16<Float>.zero)   // ∂L/∂u per axis (lanes)
-            let ks = (corners(0, i0, f), corners(1, i0, f), corners(2, i0, f))
+            let o = offsets(cx.i0, cy.i0, cz.i0)
+            var dux = SIMD16<Float>.zero, duy = SIMD16<Float>.zero, duz = SIMD16<Float>.zero   // ∂L/∂u per axis (lanes)
             let row = dF + g * ldf
             for bi in 0..<blocks {
                 let c = bi * 16
-                // Recompute b_t, l_t, v_t for the three sets.
-                var b = (SIMD16<Float>.zero, SIMD16<Float>.zero, SIMD16<Float>.zero)
-                var l = (SIMD16<Float>(repeating: 1), SIMD16<Float>(repeating: 1), SIMD16<Float>(repeating: 1))
-                let a = audio.map { load16($0 + c) } ?? SIMD16<Float>(repeating: 1)
-                func lookup(_ k: (p00: Int, lo: Int, wi: Float, wj: Float, wk: Float)) -> (SIMD16<Float>, SIMD16<Float>) {
-                    let p = planes + k.p00 + c
-                    let bv = (1 - k.wi) * (1 - k.wj) * load16(p) + k.wi * (1 - k.wj) * load16(p + rowStride)
-                        + (1 - k.wi) * k.wj * load16(p + d) + k.wi * k.wj * load16(p + rowStride + d)
-                    guard let lines else { return (bv, SIMD16<Float>(repeating: 1)) }
-                    let lv = (1 - k.wk) * load16(lines + k.lo + c) + k.wk * load16(lines + k.lo + d + c)
-                    return (bv, lv)
+                // Recompute b_t, l_t, v_t for the three sets: 0 = (X, Y, Z), 1 = (X, Z, Y), 2 = (Y, Z, X).
+                let b0 = bilerp16(planes + o.p0 + c, rs, d, cx.t, cy.t)
+                let b1 = bilerp16(planes + o.p1 + c, rs, d, cx.t, cz.t)
+                let b2 = bilerp16(planes + o.p2 + c, rs, d, cy.t, cz.t)
+                var l0 = one, l1 = one, l2 = one, a = one
+                if let lines, let audio {
+                    a = load16(audio + c)
+                    l0 = lerp16(lines + o.l0 + c, d, cz.t)
+                    l1 = lerp16(lines + o.l1 + c, d, cy.t)
+                    l2 = lerp16(lines + o.l2 + c, d, cx.t)
                 }
-                (b.0, l.0) = lookup(ks.0); (b.1, l.1) = lookup(ks.1); (b.2, l.2) = lookup(ks.2)
-                let v = (b.0 * l.0 * a, b.1 * l.1 * a, b.2 * l.2 * a)
-                var gv: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
+                var g0: SIMD16<Float>, g1: SIMD16<Float>, g2: SIMD16<Float>
                 switch fusion {
-                case .concat: gv = (load16(row + c), load16(row + d + c), load16(row + 2 * d + c))
-                case .add: let g0 = load16(row + c); gv = (g0, g0, g0)
-                case .multiply: let g0 = load16(row + c); gv = (g0 * v.1 * v.2, g0 * v.0 * v.2, g0 * v.0 * v.1)
+                case .concat: g0 = load16(row + c); g1 = load16(row + d + c); g2 = load16(row + 2 * d + c)
+                case .add: g0 = load16(row + c); g1 = g0; g2 = g0
+                case .multiply:
+                    let v0 = b0 * l0 * a, v1 = b1 * l1 * a, v2 = b2 * l2 * a
+                    let gf = load16(row + c)
+                    g0 = gf * v1 * v2; g1 = gf * v0 * v2; g2 = gf * v0 * v1
                 }
-                func scatter(_ t: Int, _ k: (p00: Int, lo: Int, wi: Float, wj: Float, wk: Float),
-                             _ g: SIMD16<Float>, _ bt: SIMD16<Float>, _ lt: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-                    let gb = lines != nil ? g * lt * a : g
-                    let p = planes + k.p00 + c, q = gP + k.p00 + c
-                    store16(load16(q) + (1 - k.wi) * (1 - k.wj) * gb, q)
-                    store16(load16(q + rowStride) + k.wi * (1 - k.wj) * gb, q + rowStride)
-                    store16(load16(q + d) + (1 - k.wi) * k.wj * gb, q + d)
-                    store16(load16(q + rowStride + d) + k.wi * k.wj * gb, q + rowStride + d)
-                    let p00 = load16(p), p10 = load16(p + rowStride), p01 = load16(p + d), p11 = load16(p + rowStride + d)
-                    let dui = ((1 - k.wj) * (p10 - p00) + k.wj * (p11 - p01)) * gb
-                    let duj = ((1 - k.wi) * (p01 - p00) + k.wi * (p11 - p10)) * gb
-                    var duk = SIMD16<Float>.zero
-                    if let lines, let gL {
-                        let gl = g * bt * a
-                        faSum[bi] += g * bt * lt
-                        let lq = gL + k.lo + c
-                        store16(load16(lq) + (1 - k.wk) * gl, lq)
-                        store16(load16(lq + d) + k.wk * gl, lq + d)
-                        duk = (load16(lines + k.lo + d + c) - load16(lines + k.lo + c)) * gl
-                    }
-                    return (dui, duj, duk)
+                let hasLines = lines != nil
+                let s0 = planeBackward16(planes + o.p0 + c, gP + o.p0 + c, rs, d, cx.t, cy.t, hasLines ? g0 * l0 * a : g0)
+                let s1 = planeBackward16(planes + o.p1 + c, gP + o.p1 + c, rs, d, cx.t, cz.t, hasLines ? g1 * l1 * a : g1)
+                let s2 = planeBackward16(planes + o.p2 + c, gP + o.p2 + c, rs, d, cy.t, cz.t, hasLines ? g2 * l2 * a : g2)
+                var k0 = SIMD16<Float>.zero, k1 = SIMD16<Float>.zero, k2 = SIMD16<Float>.zero
+                if let lines, let gL {
+                    var fs = faSum[bi]
+                    fs += g0 * b0 * l0
+                    k0 = lineBackward16(lines + o.l0 + c, gL + o.l0 + c, d, cz.t, g0 * b0 * a)
+                    fs += g1 * b1 * l1
+                    k1 = lineBackward16(lines + o.l1 + c, gL + o.l1 + c, d, cy.t, g1 * b1 * a)
+                    fs += g2 * b2 * l2
+                    k2 = lineBackward16(lines + o.l2 + c, gL + o.l2 + c, d, cx.t, g2 * b2 * a)
+                    faSum[bi] = fs
                 }
-                // Set 0 = (X, Y, Z), 1 = (X, Z, Y), 2 = (Y, Z, X).
-                let s0 = scatter(0, ks.0, gv.0, b.0, l.0)
-                let s1 = scatter(1, ks.1, gv.1, b.1, l.1)
-                let s2 = scatter(2, ks.2, gv.2, b.2, l.2)
-                du.0 += s0.0 + s1.0 + s2.2
-                du.1 += s0.1 + s2.0 + s1.2
-                du.2 += s0.2 + s1.1 + s2.1
+                dux += s0.0 + s1.0 + k2
+                duy += s0.1 + s2.0 + k1
+                duz += k0 + s1.1 + s2.1
             }
-            gX[3 * g] = du.0.sum() * cx.slope
-            gX[3 * g + 1] = du.1.sum() * cy.slope
-            gX[3 * g + 2] = du.2.sum() * cz.slope
+            gX[3 * g] = dux.sum() * cx.slope
+            gX[3 * g + 1] = duy.sum() * cy.slope
+            gX[3 * g + 2] = duz.sum() * cz.slope
         }
         if let gA {
             for bi in 0..<blocks { store16(load16(gA + bi * 16) + faSum[bi], gA + bi * 16) }

@@ -11,6 +11,7 @@ import TensorCore
 /// fused per scale (`fusion`): concat → [v_0, v_1, v_2] (3D), add → v_0 + v_1 + v_2, multiply →
 /// v_0 ⊙ v_1 ⊙ v_2 (D); scales are concatenated (eq. 6's ∪). Output row n of `features` [N, ldf]
 /// gets the fused values in columns 0 ..< levels·(3 or 1)·D. D must be a multiple of 16 (16-lane SIMD).
+/// Gaussians are visited in `SpatialOrder` (cache locality of the grid reads).
 enum PlaneQuery {
     /// (i, j, k) of the three sets: (X, Y, Z), (X, Z, Y), (Y, Z, X).
     static let sets: [(Int, Int, Int)] = [(0, 1, 2), (0, 2, 1), (1, 2, 0)]
@@ -24,6 +25,9 @@ enum PlaneQuery {
         features.withUnsafeMutableBufferPointer { fp in
         positions.withUnsafeBufferPointer { xp in
             let out = fp.baseAddress!, x = xp.baseAddress!
+            let order = SpatialOrder.indices(positions: x, count: n)
+            order.withUnsafeBufferPointer { op in
+            let order = op.baseAddress!
             parallelFor(0..<n, chunk: 512) { range in
                 var column = 0
                 for (li, level) in levels.enumerated() {
@@ -31,12 +35,14 @@ enum PlaneQuery {
                     level.lines.data.withUnsafeBufferPointer { lp in
                     fa[li].withUnsafeBufferPointer { ap in
                         let grids = GridPointers(level: level, planes: pp.baseAddress!, lines: lp.baseAddress, audio: ap.baseAddress)
-                        for g in range {
+                        for i in range {
+                            let g = Int(order[i])
                             grids.forward(position: x + 3 * g, fusion: fusion, into: out + g * ldf + column)
                         }
                     }}}
                     column += levelWidth(level.dimension, fusion)
                 }
+            }
             }
         }}
     }
@@ -62,7 +68,20 @@ enum PlaneQuery {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
 }
 
+/// Bilinear blend of 16 lanes at `p` (corner 00), `p + rs` (10, i + 1) and `p + d` (01, j + 1).
+@_transparent func bilerp16(_ p: UnsafePointer<Float>, _ rs: Int, _ d: Int, _ wi: Float, _ wj: Float) -> SIMD16<Float> {
+    (1 - wi) * (1 - wj) * load16(p) + wi * (1 - wj) * load16(p + rs) + (1 - wi) * wj * load16(p + d) + wi * wj * load16(p + rs + d)
+}
+
+/// Linear blend of 16 lanes at `p` and `p + d`.
+@_transparent func lerp16(_ p: UnsafePointer<Float>, _ d: Int, _ w: Float) -> SIMD16<Float> {
+    (1 - w) * load16(p) + w * load16(p + d)
+}
+
 /// Raw views of one level's grids for the hot loops, and the per-Gaussian corner arithmetic.
+/// Set t's corner 00 in `planes`: P_XY at (x, y), P_XZ at (x, z), P_YZ at (y, z); its line point
+/// in `lines`: L_Z at z, L_Y at y, L_X at x (`PlaneLevel`'s layout). Straight-line code per set, no
+/// closures or tables: the hot loops must inline completely (DESIGN.md §5).
 struct GridPointers {
     let r: Int, d: Int
     let planes: UnsafePointer<Float>
@@ -76,41 +95,36 @@ struct GridPointers {
         self.audio = level.hasAudio ? audio : nil
     }
 
-    /// Offsets and weights of set t for cells `c` (per axis): the four plane corners
-    /// (00, 10 = i+1, 01 = j+1, 11) and the two line points.
-    @inline(__always) func corners(_ t: Int, _ i0: SIMD3<Int>, _ f: SIMD3<Float>) -> (p00: Int, lo: Int, wi: Float, wj: Float, wk: Float) {
-        let (i, j, k) = PlaneQuery.sets[t]
-        let p00 = ((t * r + i0[i]) * r + i0[j]) * d
-        let lo = (t * r + i0[k]) * d
-        return (p00, lo, f[i], f[j], f[k])
+    /// Offsets of the three sets' plane corner 00 and line point for cells (ix, iy, iz).
+    @_transparent func offsets(_ ix: Int, _ iy: Int, _ iz: Int)
+        -> (p0: Int, p1: Int, p2: Int, l0: Int, l1: Int, l2: Int) {
+        let rs = r * d, ps = r * rs
+        return (ix * rs + iy * d, ps + ix * rs + iz * d, 2 * ps + iy * rs + iz * d,
+                iz * d, rs + iy * d, 2 * rs + ix * d)
     }
 
     /// Writes the fused features of one Gaussian at `out` (levelWidth values).
     @inline(__always) func forward(position x: UnsafePointer<Float>, fusion: AudioPlaneConfig.Fusion,
                                    into out: UnsafeMutablePointer<Float>) {
         let cx = gridCell(x[0], r), cy = gridCell(x[1], r), cz = gridCell(x[2], r)
-        let i0 = SIMD3(cx.i0, cy.i0, cz.i0), f = SIMD3(cx.t, cy.t, cz.t)
-        let rowStride = r * d
+        let o = offsets(cx.i0, cy.i0, cz.i0)
+        let rs = r * d
         var c = 0
         while c < d {
-            var fused = SIMD16<Float>(repeating: fusion == .multiply ? 1 : 0)
-            for t in 0..<3 {
-                let k = corners(t, i0, f)
-                let p = planes + k.p00 + c
-                let b = (1 - k.wi) * (1 - k.wj) * load16(p) + k.wi * (1 - k.wj) * load16(p + rowStride)
-                    + (1 - k.wi) * k.wj * load16(p + d) + k.wi * k.wj * load16(p + rowStride + d)
-                var v = b
-                if let lines, let audio {
-                    let l = (1 - k.wk) * load16(lines + k.lo + c) + k.wk * load16(lines + k.lo + d + c)
-                    v = b * l * load16(audio + c)
-                }
-                switch fusion {
-                case .concat: store16(v, out + t * d + c)
-                case .add: fused += v
-                case .multiply: fused *= v
-                }
+            var v0 = bilerp16(planes + o.p0 + c, rs, d, cx.t, cy.t)
+            var v1 = bilerp16(planes + o.p1 + c, rs, d, cx.t, cz.t)
+            var v2 = bilerp16(planes + o.p2 + c, rs, d, cy.t, cz.t)
+            if let lines, let audio {
+                let a = load16(audio + c)
+                v0 = v0 * lerp16(lines + o.l0 + c, d, cz.t) * a
+                v1 = v1 * lerp16(lines + o.l1 + c, d, cy.t) * a
+                v2 = v2 * lerp16(lines + o.l2 + c, d, cx.t) * a
             }
-            if fusion != .concat { store16(fused, out + c) }
+            switch fusion {
+            case .concat: store16(v0, out + c); store16(v1, out + d + c); store16(v2, out + 2 * d + c)
+            case .add: store16(v0 + v1 + v2, out + c)
+            case .multiply: store16(v0 * v1 * v2, out + c)
+            }
             c += 16
         }
     }

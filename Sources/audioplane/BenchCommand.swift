@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioFeatures
+import AudioPlane
 import Foundation
 import Perceptual
 import Splatting
@@ -13,12 +14,13 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Stages: splat (30k-Gaussian head at 512×512: projection, sort/binning, blend, backward,
         reference comparison), audio (60 s of speech features, batch and streaming), lpips
-        (512×512 forward, 128×128 forward+backward, GEMM rate). Times are medians of repeats.
+        (512×512 forward, 128×128 forward+backward, GEMM rate), model (Audio-Plane model forward and
+        backward stages for 30k Gaussians). Times are medians of repeats.
         """)
 
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case splat, audio, lpips }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case splat, audio, lpips, model }
 
-    @Option(parsing: .upToNextOption, help: "Stages to run (default: all): splat audio lpips.")
+    @Option(parsing: .upToNextOption, help: "Stages to run (default: all): splat audio lpips model.")
     var only: [Stage] = []
     @Option(help: "Gaussians in the splatting scene.")
     var gaussians: Int = 30_000
@@ -42,6 +44,7 @@ struct BenchCommand: ParsableCommand {
             case .splat: print(SplatBenchmark.run(gaussians: gaussians, repeats: repeats))
             case .audio: print(try AudioFeatureBenchmark.run())
             case .lpips: print(LPIPSBenchmark.run())
+            case .model: print(try AudioPlaneBenchmark.run())
             }
         }
     }
