@@ -35,7 +35,7 @@ let package = Package(
         // Layer 3: the paper's model (audio encoder, Audio-Plane, deformation and dynamism decoders).
         .target(name: "AudioPlane", dependencies: ["TensorCore", "NeuralNet", "Splatting"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual"], exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual", "AudioPlane"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
         .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: the built-in synthetic talking head (procedural Gaussian head + espeak-ng visemes).
@@ -45,7 +45,7 @@ let package = Package(
             name: "audioplane",
             dependencies: [
                 "TensorCore", "DataIO", "Splatting", "Training", "NeuralNet", "AudioFeatures", "SyntheticSpeaker",
-                "Perceptual",
+                "Perceptual", "AudioPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: numericFlags),
@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "DataIOTests", dependencies: ["DataIO", "AudioFeatures", "_TestSupport"]),
         .testTarget(name: "SplattingTests", dependencies: ["Splatting", "DataIO", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "DataIO", "Perceptual", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Splatting", "NeuralNet", "DataIO", "Perceptual", "AudioPlane", "SyntheticSpeaker", "_TestSupport"]),
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures", "DataIO", "_TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["_TestSupport"]),
         .testTarget(name: "PerceptualTests", dependencies: ["Perceptual", "DataIO", "TensorCore", "_TestSupport"]),

@@ -1,0 +1,264 @@
+import AudioPlane
+import DataIO
+import Foundation
+import NeuralNet
+import Perceptual
+import Splatting
+import TensorCore
+
+/// The two-stage training of the talking head (paper §3.5 and §4.1, DESIGN.md §3 "Training").
+///
+/// - Coarse (global iterations 1 … `coarseIterations`): the canonical Gaussians G alone, rendered
+///   over each frame's background, loss L1 + λ_LPIPS·LPIPS (or the D-SSIM stand-in), 3DGS Adam
+///   groups, SH degree ramp and densification.
+/// - Fine (the next `fineIterations`): G' = G + d·ΔG from the Audio-Plane model for the frame's
+///   audio window; the dynamism d is splatted as one extra channel and L_mask (× λ_mask) is added;
+///   grids and networks get their own Adam (1.6e-3 / 1.6e-4, decaying × 0.1 over the fine stage).
+///
+/// Deterministic given `config.seed`: every random choice of iteration t (training frame, LPIPS
+/// patch, densification samples) comes from `SeededRandom(seed: iterationSeed(seed, t))`, so no
+/// random-generator state needs saving and `--resume` is bit-for-bit.
+public final class TalkingHeadTrainer {
+    public internal(set) var config: TrainingConfig
+    public let data: TalkingHeadTrainingData
+    /// The canonical head G (dataset head frame).
+    public internal(set) var cloud: GaussianCloud
+    public internal(set) var model: AudioPlaneModel
+    /// Last finished global iteration (0 before training).
+    public internal(set) var iteration = 0
+    /// Validation rows so far (also `log.csv`).
+    public internal(set) var log: [TrainingLogRow] = []
+    public let loss: TalkingHeadLoss
+    /// 3DGS scene radius used for the position learning rate and densification: 1.1 × half the
+    /// head box diagonal.
+    public let sceneExtent: Float
+    public var timings = StageTimings()
+    /// Progress lines on stderr (`ProgressReporter`); false in tests.
+    public var showProgress = true
+
+    let gaussianAdam = Adam()
+    let networkAdam = Adam()
+    var statistics: DensificationStatistics
+    var modelGradients: AudioPlaneModel
+    let renderer = SplatRenderer()
+    /// Loss sums since the last validation row (for the log's mean train loss).
+    var lossSum = 0.0, lossCount = 0
+    var startTime = monotonicSeconds()
+
+    /// A fresh run: `config`'s dataset fields, head box and audio channel count are filled in
+    /// from `data`; the canonical cloud is `initialGaussians` random Gaussians in the head box.
+    public init(config base: TrainingConfig, data: TalkingHeadTrainingData, lpips: LPIPS?) throws {
+        var config = base
+        config.model.audioChannels = data.audioChannels
+        config.headBox = base.headBox ?? data.headBox   // a resumed model keeps its own box
+        let d = data.dataset
+        config.dataset = .init(path: data.folder.path, featureKind: d.featureKind, audioChannels: data.audioChannels,
+                               width: d.width, height: d.height, trainFrames: data.trainIndices.count,
+                               valFrames: data.valIndices.count, headBoxSource: data.headBoxSource)
+        try config.validate()
+        if config.perceptual == .dssim || d.width < LPIPS.minimumSize || d.height < LPIPS.minimumSize {
+            self.loss = TalkingHeadLoss(config: config, lpips: nil)
+        } else {
+            if config.perceptual == .lpips && lpips == nil {
+                throw TrainingError.invalidConfig("perceptual: lpips, but the LPIPS weights are not installed (\(LPIPSInstallation.installHint))")
+            }
+            self.loss = TalkingHeadLoss(config: config, lpips: lpips)
+        }
+        self.config = config
+        self.data = data
+        var rng = SeededRandom(seed: Self.iterationSeed(config.seed, 0))
+        cloud = TalkingHeadTrainingData.randomCloud(count: config.initialGaussians, box: config.headBox!, shDegree: config.shDegree, rng: &rng)
+        var modelConfig = config.model
+        modelConfig.seed = config.seed &+ 1
+        model = try AudioPlaneModel(config: modelConfig, headBox: config.headBox!)
+        self.config.model = modelConfig
+        modelGradients = model.zerosLike()
+        statistics = DensificationStatistics(count: cloud.count)
+        let e = config.headBox!.max - config.headBox!.min
+        sceneExtent = 1.1 * 0.5 * (e * e).sum().squareRoot()
+    }
+
+    /// The seed of iteration t's random choices (SplitMix-style mixing of the run seed and t).
+    static func iterationSeed(_ seed: UInt64, _ t: Int) -> UInt64 {
+        var z = seed ^ (UInt64(truncatingIfNeeded: t) &* 0x9E37_79B9_7F4A_7C15)
+        z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return z ^ (z >> 29)
+    }
+
+    public var stage: String { iteration < config.coarseIterations ? "coarse" : "fine" }
+    public var isFinished: Bool { iteration >= config.totalIterations }
+
+    /// One training iteration (global iteration `iteration + 1`); returns the loss terms.
+    /// Throws `TrainingError.nonFiniteLoss` (with nothing updated) when the loss is NaN or ±inf.
+    @discardableResult
+    public func step() throws -> TalkingHeadLoss.Terms {
+        let it = iteration + 1
+        let fine = it > config.coarseIterations
+        var rng = SeededRandom(seed: Self.iterationSeed(config.seed, it))
+        let sample = try timings.measure("data") { try data.sample(data.trainIndices[rng.index(data.trainIndices.count)]) }
+        var settings = RenderSettings()
+        settings.activeSHDegree = min(cloud.shDegree, (it - 1) / config.shDegreeInterval)
+        let withMask = fine && model.config.dynamism == .on
+        var canonical: SplatGradients
+        var grads: SplatGradients
+        var pass: SplatForwardPass
+        var result: TalkingHeadLoss.Result
+        if fine {
+            let (out, state) = timings.measure("model forward") { model.forward(cloud, audioWindow: sample.audioWindow) }
+            pass = timings.measure("render") {
+                withMask ? renderer.render(out.cloud, camera: sample.camera, settings: settings, extras: out.dynamism, extraChannels: 1)
+                         : renderer.render(out.cloud, camera: sample.camera, settings: settings)
+            }
+            result = timings.measure("loss") { loss.evaluate(pass.images, sample: sample, withMask: withMask, rng: &rng) }
+            guard result.terms.total.isFinite else { throw TrainingError.nonFiniteLoss(iteration: it, checkpoint: "") }
+            grads = timings.measure("render backward") {
+                renderer.backward(pass, dImage: result.dImage, dAlpha: result.dAlpha, dExtras: result.dExtras)
+            }
+            canonical = timings.measure("model backward") {
+                modelGradients.zeroAll()
+                return model.backward(state, grads, gradients: &modelGradients)
+            }
+            timings.measure("optimizer") {
+                let t = it - config.coarseIterations
+                let grid = ExponentialDecay(initial: config.gridLearningRate, final: config.gridLearningRate * config.networkDecay,
+                                            steps: config.fineIterations)(t)
+                let net = ExponentialDecay(initial: config.networkLearningRate, final: config.networkLearningRate * config.networkDecay,
+                                           steps: config.fineIterations)(t)
+                networkAdam.step(&model, gradients: modelGradients) { Self.isGrid($0) ? grid : net }
+            }
+        } else {
+            pass = timings.measure("render") { renderer.render(cloud, camera: sample.camera, settings: settings) }
+            result = timings.measure("loss") { loss.evaluate(pass.images, sample: sample, withMask: false, rng: &rng) }
+            guard result.terms.total.isFinite else { throw TrainingError.nonFiniteLoss(iteration: it, checkpoint: "") }
+            grads = timings.measure("render backward") { renderer.backward(pass, dImage: result.dImage, dAlpha: result.dAlpha) }
+            canonical = grads
+        }
+        timings.measure("optimizer") { updateGaussians(canonical, pass: pass, screenGradients: grads, iteration: it, rng: &rng) }
+        iteration = it
+        lossSum += Double(result.terms.total); lossCount += 1
+        return result.terms
+    }
+
+    /// Grids (planes, lines, audio prototypes) vs networks (encoder, attention, D1, D2), by name.
+    static func isGrid(_ name: String) -> Bool {
+        name.hasSuffix(".planes") || name.hasSuffix(".lines") || name.hasSuffix(".prototypes")
+    }
+
+    /// 3DGS Adam groups on the canonical cloud, then adaptive density control (statistics from
+    /// the rendered cloud's screen-space gradients; rows are the canonical rows).
+    func updateGaussians(_ g: SplatGradients, pass: SplatForwardPass, screenGradients: SplatGradients, iteration it: Int,
+                         rng: inout SeededRandom) {
+        let r = config.gaussianRates
+        let lrMeans = ExponentialDecay(initial: r.positionInitial * sceneExtent, final: r.positionFinal * sceneExtent,
+                                       steps: config.totalIterations)(it)
+        let k = cloud.shCoefficientCount
+        let shScale = (0..<(3 * k)).map { $0 < 3 ? Float(1) : Float(1) / 20 }
+        gaussianAdam.step("means", params: &cloud.means, grads: g.means, lr: lrMeans, width: 3)
+        gaussianAdam.step("rotations", params: &cloud.rotations, grads: g.rotations, lr: r.rotation, width: 4)
+        gaussianAdam.step("logScales", params: &cloud.logScales, grads: g.logScales, lr: r.scaling, width: 3)
+        gaussianAdam.step("opacityLogits", params: &cloud.opacityLogits, grads: g.opacityLogits, lr: r.opacity, width: 1)
+        gaussianAdam.step("shCoefficients", params: &cloud.shCoefficients, grads: g.shCoefficients, lr: r.feature,
+                          width: 3 * k, columnScale: shScale)
+        let d = config.densification
+        guard it <= d.stopIteration else { return }
+        statistics.add(pass, screenGradients)
+        if it > d.startIteration && it % d.interval == 0 {
+            Densifier.densifyAndPrune(&cloud, statistics: statistics, adam: gaussianAdam, settings: d, sceneExtent: sceneExtent,
+                                      pruneLarge: it > d.opacityResetInterval, rng: &rng)
+            statistics.reset(count: cloud.count)
+        }
+        if it % d.opacityResetInterval == 0 && it <= config.opacityResetStop {
+            Densifier.resetOpacity(&cloud, adam: gaussianAdam)
+        }
+    }
+
+    /// The composited frame x = c + (1 − α)·b of `sample` with the current head (canonical in the
+    /// coarse stage, deformed by the model in the fine stage), [H, W, 3], full SH degree.
+    public func renderFrame(_ sample: TalkingHeadSample, deformed: Bool) -> [Float] {
+        let head = deformed ? model.forward(cloud, audioWindow: sample.audioWindow).0.cloud : cloud
+        let pass = renderer.render(head, camera: sample.camera)
+        return Compositing.composite(headRGB: pass.images.image, headAlpha: pass.images.alpha, background: sample.background)
+    }
+
+    /// Mean PSNR and mouth-region PSNR (lips rectangle) over up to `config.validationFrames` val
+    /// frames (train frames when the dataset has no val split), prediction clamped to [0, 1].
+    public func validate() throws -> (psnr: Double, mouthPSNR: Double) {
+        var indices = data.validationIndices(count: config.validationFrames)
+        if indices.isEmpty { indices = Array(data.trainIndices.prefix(config.validationFrames)) }
+        let deformed = iteration > config.coarseIterations
+        var psnr = 0.0, mouth = 0.0, mouthCount = 0
+        for i in indices {
+            let s = try data.sample(i)
+            let x = renderFrame(s, deformed: deformed).map { min(max($0, 0), 1) }
+            psnr += ImageLosses.psnr(x, s.groundTruth)
+            let w = s.camera.width, h = s.camera.height
+            let rect = PixelRect(rowMin: max(s.lips.rowMin, 0), rowMax: min(s.lips.rowMax, h),
+                                 colMin: max(s.lips.colMin, 0), colMax: min(s.lips.colMax, w))
+            if !rect.isEmpty {
+                mouth += ImageLosses.psnr(ImageMetrics.crop(x, width: w, rect: rect), ImageMetrics.crop(s.groundTruth, width: w, rect: rect))
+                mouthCount += 1
+            }
+        }
+        return (psnr / Double(indices.count), mouthCount > 0 ? mouth / Double(mouthCount) : .nan)
+    }
+
+    /// Validates and appends a log row (mean train loss since the previous row).
+    @discardableResult
+    public func appendValidationRow() throws -> TrainingLogRow {
+        let v = try validate()
+        let row = TrainingLogRow(stage: iteration <= config.coarseIterations ? "coarse" : "fine", iteration: iteration,
+                                 trainLoss: lossCount > 0 ? lossSum / Double(lossCount) : .nan, psnr: v.psnr, mouthPSNR: v.mouthPSNR,
+                                 gaussians: cloud.count, perceptual: loss.perceptualName, seconds: monotonicSeconds() - startTime)
+        log.append(row)
+        lossSum = 0; lossCount = 0
+        return row
+    }
+
+    /// Why `train` returned.
+    public enum StopReason: Equatable, Sendable { case finished, interrupted, reachedLimit }
+
+    /// Runs until `config.totalIterations` (or `limit`, a global iteration), validating every
+    /// `validationInterval` and writing the model directory `output` every `checkpointInterval`,
+    /// at the end, and when `shouldStop()` turns true (checked once per iteration; Ctrl-C).
+    /// On a NaN/inf loss nothing of that iteration is kept or written: the error names the last
+    /// good checkpoint.
+    public func train(output: URL?, limit: Int? = nil, shouldStop: () -> Bool = { false }) throws -> StopReason {
+        let end = min(limit ?? config.totalIterations, config.totalIterations)
+        startTime = monotonicSeconds() - (log.last?.seconds ?? 0)
+        if showProgress { logLine("train: perceptual term \(loss.perceptualName); \(cloud.count) Gaussians; iterations \(iteration + 1)…\(end)") }
+        var reporter: ProgressReporter?
+        var reporterStage = ""
+        var lastCheckpoint = output.map { TalkingHeadCheckpoint.weightsURL($0).path } ?? "(none)"
+        var recent: TalkingHeadLoss.Terms?
+        while iteration < end {
+            if shouldStop() {
+                if let output { try TalkingHeadCheckpoint.write(self, to: output) }
+                return .interrupted
+            }
+            let terms: TalkingHeadLoss.Terms
+            do { terms = try step() } catch TrainingError.nonFiniteLoss(let it, _) {
+                throw TrainingError.nonFiniteLoss(iteration: it, checkpoint: lastCheckpoint)
+            }
+            recent = terms
+            let it = iteration
+            if it % config.validationInterval == 0 || it == config.coarseIterations || it == config.totalIterations {
+                try appendValidationRow()
+            }
+            if let output, it % config.checkpointInterval == 0 || it == end {
+                try TalkingHeadCheckpoint.write(self, to: output)
+                lastCheckpoint = TalkingHeadCheckpoint.weightsURL(output).path
+            }
+            if showProgress {
+                let stageNow = it <= config.coarseIterations ? "coarse" : "fine"
+                if stageNow != reporterStage {
+                    reporterStage = stageNow
+                    reporter = ProgressReporter(stage: stageNow, total: stageNow == "coarse" ? config.coarseIterations : config.fineIterations)
+                }
+                let done = stageNow == "coarse" ? it : it - config.coarseIterations
+                let psnr = log.last.map { String(format: " | val PSNR %.2f dB (mouth %.2f)", $0.psnr, $0.mouthPSNR) } ?? ""
+                reporter?.update(done, extra: String(format: "it %d | loss %.4f%@ | %d Gaussians", it, recent?.total ?? .nan, psnr, cloud.count))
+            }
+        }
+        return iteration >= config.totalIterations ? .finished : .reachedLimit
+    }
+}
