@@ -16,6 +16,7 @@ public struct Linear: ParameterContainer, Sendable, Equatable {
     public struct Saved: Sendable {
         public var input: [Float]
         public var rows: Int
+        public init(input: [Float], rows: Int) { self.input = input; self.rows = rows }
     }
 
     /// PyTorch-style initialisation: weight and bias ~ U(±1/√in).
@@ -47,15 +48,24 @@ public struct Linear: ParameterContainer, Sendable, Equatable {
     /// Y [rows, out] = X [rows, in] · Wᵀ + b.
     public func forward(_ x: [Float], rows: Int) -> [Float] {
         precondition(x.count == rows * inFeatures, "Linear: input has \(x.count) values, expected \(rows)×\(inFeatures)")
-        let n = outFeatures
-        var y = [Float](repeating: 0, count: rows * n)
-        bias.data.withUnsafeBufferPointer { b in
-            y.withUnsafeMutableBufferPointer { yp in
-                for r in 0..<rows { (yp.baseAddress! + r * n).update(from: b.baseAddress!, count: n) }
-            }
+        let n = outFeatures, k = inFeatures
+        guard rows > 0 else { return [] }
+        // C = X·Wᵀ into uninitialised storage (no memset pass), then + b per row.
+        return [Float](unsafeUninitializedCapacity: rows * n) { yp, initialized in
+            let y = yp.baseAddress!
+            x.withUnsafeBufferPointer { xp in
+            weight.data.withUnsafeBufferPointer { wp in
+            bias.data.withUnsafeBufferPointer { bp in
+                if k == 0 || n == 0 {
+                    y.initialize(repeating: 0, count: rows * n)
+                } else {
+                    Gemm.multiply(m: rows, n: n, k: k, a: xp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: k, .transposed,
+                                  c: y, ldc: n)
+                }
+                if n > 0 { for r in 0..<rows { let row = y + r * n; for j in 0..<n { row[j] += bp[j] } } }
+            }}}
+            initialized = rows * n
         }
-        Gemm.multiply(x, weight.data, m: rows, n: n, k: inFeatures, bOp: .transposed, into: &y, accumulate: true)
-        return y
     }
 
     /// Forward that also returns the saved state for `backward`.
