@@ -38,23 +38,28 @@ extension AudioPlaneModel {
         timings.measure("decoders backward") {
             var dDelta = [Float](repeating: 0, count: n * w)
             var dd = [Float](repeating: 0, count: n)
-            let delta = state.delta, d = state.dynamism
-            for g in 0..<n {
-                let row = g * w, s = d[g]
-                var dot: Float = 0
-                func put(_ col: Int, _ value: Float) { dDelta[row + col] = s * value; dot += delta[row + col] * value }
-                for c in 0..<3 { put(c, grads.means[3 * g + c]) }
-                for c in 0..<4 { put(3 + c, grads.rotations[4 * g + c]) }
-                for c in 0..<3 { put(7 + c, grads.logScales[3 * g + c]) }
-                put(10, grads.opacityLogits[g])
-                for c in 0..<3 { put(11 + c, grads.shCoefficients[g * k3 + c]) }
-                dd[g] = dot + (grads.extras.isEmpty ? 0 : grads.extras[g])
+            Self.deltaBackward(state, grads, dDelta: &dDelta, dynamism: &dd)
+            if case .fused(let saved) = state.decoders, let dynamism {
+                Activation.sigmoid.backward(output: state.dynamismRows, gradient: &dd)
+                dFeatures = FusedDecoders.backward(deformation, dynamism, saved, dDelta, dd,
+                                                   gradients1: &gradients.deformation, gradients2: &gradients.dynamism!)
+                return
             }
-            dFeatures = deformation.backward(state.d1, outputGradient: dDelta, gradients: &gradients.deformation)
-            if let dynamism, let d2 = state.d2 {
-                Activation.sigmoid.backward(output: d, gradient: &dd)
-                let df2 = dynamism.backward(d2, outputGradient: dd, gradients: &gradients.dynamism!)
-                for i in dFeatures.indices { dFeatures[i] += df2[i] }
+            guard case .separate(let d1, let d2Saved) = state.decoders else { preconditionFailure("decoder state") }
+            dFeatures = deformation.backward(d1, outputGradient: dDelta, gradients: &gradients.deformation)
+            if let dynamism, let d2 = d2Saved {
+                Activation.sigmoid.backward(output: state.dynamismRows, gradient: &dd)
+                // D2 layer by layer; its first layer's ∂L/∂f is added straight into D1's (no extra array).
+                var g = dd
+                for i in stride(from: dynamism.layers.count - 1, through: 1, by: -1) {
+                    g = dynamism.layers[i].backward(Linear.Saved(input: d2.inputs[i], rows: n), outputGradient: g,
+                                                    gradients: &gradients.dynamism!.layers[i])
+                    dynamism.activation.backward(output: d2.inputs[i], gradient: &g)
+                }
+                let first = dynamism.layers[0]
+                first.backward(Linear.Saved(input: d2.inputs[0], rows: n), outputGradient: g,
+                               gradients: &gradients.dynamism!.layers[0], inputGradient: false)
+                Gemm.multiply(g, first.weight.data, m: n, n: fw, k: first.outFeatures, into: &dFeatures, accumulate: true)
             }
         }
         var out = grads
@@ -69,7 +74,8 @@ extension AudioPlaneModel {
             var dPositions = [Float](repeating: 0, count: 3 * n)
             PlaneQuery.backward(levels: levels, audio: state.audioFeatures, positions: state.positions, count: n,
                                 fusion: config.fusion, featureGradient: dFeatures, width: fw,
-                                gradients: &gradients.levels, audioGradient: &dFa, positionGradient: &dPositions)
+                                gradients: &gradients.levels, audioGradient: &dFa, positionGradient: &dPositions,
+                                rowOrder: state.rowOrder)
             let inv = headBox.inverseHalfExtent
             for g in 0..<n { for c in 0..<3 { out.means[3 * g + c] += dPositions[3 * g + c] * inv[c] } }
             for (li, level) in levels.enumerated() where level.hasAudio {
@@ -82,6 +88,47 @@ extension AudioPlaneModel {
             }
         }
         return (out, da)
+    }
+
+    /// ∂L/∂ΔG = d·∂L/∂G' and ∂L/∂d = ⟨ΔG, ∂L/∂G'⟩ + ∂L/∂extras per Gaussian (eq. 7), written in
+    /// decoder row order (row i ↔ Gaussian `rowOrder[i]`), in parallel over fixed row chunks (each
+    /// row is independent, so the result does not depend on threads).
+    static func deltaBackward(_ state: ForwardState, _ grads: SplatGradients, dDelta: inout [Float], dynamism dd: inout [Float]) {
+        let n = state.count, w = AudioPlaneConfig.deltaWidth, k3 = 3 * state.shCoefficientCount
+        let hasExtras = !grads.extras.isEmpty
+        state.delta.withUnsafeBufferPointer { deltaP in state.dynamism.withUnsafeBufferPointer { dP in
+        grads.means.withUnsafeBufferPointer { gm in grads.rotations.withUnsafeBufferPointer { gr in
+        grads.logScales.withUnsafeBufferPointer { gs in grads.opacityLogits.withUnsafeBufferPointer { go in
+        grads.shCoefficients.withUnsafeBufferPointer { gsh in grads.extras.withUnsafeBufferPointer { ge in
+        dDelta.withUnsafeMutableBufferPointer { outP in dd.withUnsafeMutableBufferPointer { ddP in
+        state.rowOrder.withUnsafeBufferPointer { orderP in
+            let order = orderP.baseAddress!
+            let delta = deltaP.baseAddress!, d = dP.baseAddress!, out = outP.baseAddress!, ddo = ddP.baseAddress!
+            let m = gm.baseAddress!, r = gr.baseAddress!, s = gs.baseAddress!, o = go.baseAddress!
+            let sh = gsh.baseAddress!, e = ge.baseAddress
+            parallelFor(0..<n, chunk: 4096) { range in
+                for i in range {
+                    let g = Int(order[i])
+                    let row = g * w, scale = d[g]
+                    // The 14 upstream values in ΔG column order.
+                    let u0 = m[3 * g], u1 = m[3 * g + 1], u2 = m[3 * g + 2]
+                    let u3 = r[4 * g], u4 = r[4 * g + 1], u5 = r[4 * g + 2], u6 = r[4 * g + 3]
+                    let u7 = s[3 * g], u8 = s[3 * g + 1], u9 = s[3 * g + 2], u10 = o[g]
+                    let u11 = sh[g * k3], u12 = sh[g * k3 + 1], u13 = sh[g * k3 + 2]
+                    let dl = delta + row, dst = out + i * w
+                    dst[0] = scale * u0; dst[1] = scale * u1; dst[2] = scale * u2; dst[3] = scale * u3
+                    dst[4] = scale * u4; dst[5] = scale * u5; dst[6] = scale * u6; dst[7] = scale * u7
+                    dst[8] = scale * u8; dst[9] = scale * u9; dst[10] = scale * u10; dst[11] = scale * u11
+                    dst[12] = scale * u12; dst[13] = scale * u13
+                    var dot: Float = 0
+                    dot += dl[0] * u0; dot += dl[1] * u1; dot += dl[2] * u2; dot += dl[3] * u3
+                    dot += dl[4] * u4; dot += dl[5] * u5; dot += dl[6] * u6; dot += dl[7] * u7
+                    dot += dl[8] * u8; dot += dl[9] * u9; dot += dl[10] * u10; dot += dl[11] * u11
+                    dot += dl[12] * u12; dot += dl[13] * u13
+                    ddo[i] = dot + (hasExtras ? e![g] : 0)
+                }
+            }
+        }}}}}}}}}}}
     }
 
     /// `backward` without timings.

@@ -73,12 +73,33 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
         var attention: [PrototypeAttention.Saved]
         var audioFeatures: [[Float]]            // f_a per level [D] (empty without audio planes)
         var positions: [Float]                  // x̂ [N, 3]
-        var d1: MLP.Saved
-        var d2: MLP.Saved?
+        var rowOrder: [Int32]                   // decoder row i ↔ Gaussian rowOrder[i] (SpatialOrder)
+        var dynamismRows: [Float]               // d in row order [N]
+        var decoders: DecoderSaved
         var delta: [Float]                      // ΔG [N, 14]
         var dynamism: [Float]                   // d [N]
         /// Milliseconds of the forward stages: encoder, plane query, decoders, deformation.
         public var timings = StageTimings()
+        /// D1's per-layer inputs (as `MLP.Saved`).
+        var d1: MLP.Saved {
+            switch decoders {
+            case .separate(let s1, _): return s1
+            case .fused(let f): return f.mlpSaved(second: false)
+            }
+        }
+        /// D2's per-layer inputs (nil with `dynamism: off`).
+        var d2: MLP.Saved? {
+            switch decoders {
+            case .separate(_, let s2): return s2
+            case .fused(let f): return f.mlpSaved(second: true)
+            }
+        }
+    }
+
+    /// What the decoders saved: the two MLPs run separately, or together (`FusedDecoders`).
+    enum DecoderSaved: Sendable {
+        case separate(MLP.Saved, MLP.Saved?)
+        case fused(FusedDecoders.Saved)
     }
 
     /// Forward for one frame: `cloud` is the canonical G, `audioWindow` the encoder input [8, 16, C]
@@ -98,6 +119,7 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
         var fa: [[Float]] = [], attSaved: [PrototypeAttention.Saved] = []
         var features = [Float](repeating: 0, count: n * fw)
         var positions = [Float](repeating: 0, count: 3 * n)
+        var rowOrder: [Int32] = []
         timings.measure("plane query") {
             for level in levels {
                 if level.hasAudio {
@@ -111,25 +133,52 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
             for g in 0..<n {
                 for c in 0..<3 { positions[3 * g + c] = (cloud.means[3 * g + c] - lo[c]) * inv[c] - 1 }
             }
+            // Feature rows in spatial visiting order (sequential writes and reads in the plane lookups);
+            // the decoders are row-wise, so only ΔG and d are put back in Gaussian order.
+            rowOrder = positions.withUnsafeBufferPointer { SpatialOrder.indices(positions: $0.baseAddress!, count: n) }
             PlaneQuery.forward(levels: levels, audio: fa, positions: positions, count: n, fusion: config.fusion,
-                               features: &features, width: fw)
+                               features: &features, width: fw, rowOrder: rowOrder)
             if config.audio == .concat {
                 let start = fw - a.count
                 for g in 0..<n { for j in 0..<a.count { features[g * fw + start + j] = a[j] } }
             }
         }
-        let (delta, d1Saved, d, d2Saved) = timings.measure("decoders") { () -> ([Float], MLP.Saved, [Float], MLP.Saved?) in
+        let (deltaRows, dRows, decoderSaved) = timings.measure("decoders") { () -> ([Float], [Float], DecoderSaved) in
+            if let dynamism, n > 0, FusedDecoders.applies(deformation, dynamism) {
+                var (delta, z, saved) = FusedDecoders.forward(deformation, dynamism, features: features, rows: n)
+                Activation.sigmoid.apply(&z)
+                return (delta, z, .fused(saved))
+            }
             let (delta, s1) = deformation.forward(features, rows: n)
-            guard let dynamism else { return (delta, s1, [Float](repeating: 1, count: n), nil) }
+            guard let dynamism else { return (delta, [Float](repeating: 1, count: n), .separate(s1, nil)) }
             var (z, s2) = dynamism.forward(features, rows: n)
             Activation.sigmoid.apply(&z)
-            return (delta, s1, z, s2)
+            return (delta, z, .separate(s1, s2))
         }
-        let deformed = timings.measure("deformation") { Self.deform(cloud, delta: delta, dynamism: d) }
+        let (delta, d, deformed) = timings.measure("deformation") { () -> ([Float], [Float], GaussianCloud) in
+            let (delta, d) = Self.gaussianOrder(deltaRows, dRows, rowOrder: rowOrder)
+            return (delta, d, Self.deform(cloud, delta: delta, dynamism: d))
+        }
         let state = ForwardState(count: n, shCoefficientCount: cloud.shCoefficientCount, encoder: encoderState, code: a,
-                                 attention: attSaved, audioFeatures: fa, positions: positions, d1: d1Saved, d2: d2Saved,
+                                 attention: attSaved, audioFeatures: fa, positions: positions, rowOrder: rowOrder,
+                                 dynamismRows: dRows, decoders: decoderSaved,
                                  delta: delta, dynamism: d, timings: timings)
         return (Output(cloud: deformed, dynamism: d), state)
+    }
+
+    /// ΔG [N, 14] and d [N] from decoder row order to Gaussian order.
+    static func gaussianOrder(_ deltaRows: [Float], _ dRows: [Float], rowOrder: [Int32]) -> ([Float], [Float]) {
+        let n = rowOrder.count, w = AudioPlaneConfig.deltaWidth
+        var delta = [Float](repeating: 0, count: n * w), d = [Float](repeating: 0, count: n)
+        delta.withUnsafeMutableBufferPointer { dp in d.withUnsafeMutableBufferPointer { ddp in
+        deltaRows.withUnsafeBufferPointer { src in dRows.withUnsafeBufferPointer { ds in rowOrder.withUnsafeBufferPointer { op in
+            for i in 0..<n {
+                let g = Int(op[i])
+                (dp.baseAddress! + g * w).update(from: src.baseAddress! + i * w, count: w)
+                ddp[g] = ds[i]
+            }
+        }}}}}
+        return (delta, d)
     }
 
     /// G' = G + d·ΔG (eq. 7) on means, quaternions, log-scales, opacity logits and SH-DC (k = 0).

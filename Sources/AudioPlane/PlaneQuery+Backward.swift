@@ -10,21 +10,27 @@ extension PlaneQuery {
     ///   the four plane corners and two line points; ∂L/∂x̂ from the interpolation slopes, e.g.
     ///   ∂b/∂u_i = (1−f_j)(P₁₀ − P₀₀) + f_j(P₁₁ − P₀₁), times ∂u/∂x̂ = (R−1)/2.
     /// One task per level, largest first (tasks write disjoint grids; no atomics); each writes its own position
-    /// gradient [N, 3], summed at the end into `positionGradient` (+=). `audioGradient[ℓ]` [D] += ∂L/∂f_a^ℓ.
+    /// gradient [N, 3] (in visiting order), summed at the end into `positionGradient` (+=, Gaussian
+    /// order). `audioGradient[ℓ]` [D] += ∂L/∂f_a^ℓ. `rowOrder` as in `forward`: when given, row i
+    /// of `dF` belongs to Gaussian `rowOrder[i]`.
     static func backward(levels: [PlaneLevel], audio fa: [[Float]], positions: [Float], count n: Int,
                          fusion: AudioPlaneConfig.Fusion, featureGradient dF: [Float], width ldf: Int,
-                         gradients: inout [PlaneLevel], audioGradient: inout [[Float]], positionGradient: inout [Float]) {
+                         gradients: inout [PlaneLevel], audioGradient: inout [[Float]], positionGradient: inout [Float],
+                         rowOrder: [Int32]? = nil) {
+        precondition(positions.count == 3 * n && dF.count == n * ldf && positionGradient.count == 3 * n
+                     && (rowOrder?.count ?? n) == n)
+        let permuted = rowOrder != nil
+        let order = rowOrder ?? positions.withUnsafeBufferPointer { SpatialOrder.indices(positions: $0.baseAddress!, count: n) }
         let levelCount = levels.count
         var columns: [Int] = []
         var col = 0
         for level in levels { columns.append(col); col += levelWidth(level.dimension, fusion) }
-        var perLevelPositions = [[Float]](repeating: [Float](repeating: 0, count: 3 * n), count: levelCount)
+        var perLevelPositions = [Float](repeating: 0, count: levelCount * 3 * n)   // [levels, N, 3]
         perLevelPositions.withUnsafeMutableBufferPointer { posBuffers in
         gradients.withUnsafeMutableBufferPointer { gl in
         audioGradient.withUnsafeMutableBufferPointer { ga in
         dF.withUnsafeBufferPointer { dfp in
         positions.withUnsafeBufferPointer { xp in
-            let order = SpatialOrder.indices(positions: xp.baseAddress!, count: n)
             order.withUnsafeBufferPointer { op in
             parallelFor(0..<levelCount, chunk: 1) { range in
                 for task in range {
@@ -36,20 +42,30 @@ extension PlaneQuery {
                     gl[li].planes.data.withUnsafeMutableBufferPointer { gpp in
                     gl[li].lines.data.withUnsafeMutableBufferPointer { glp in
                     ga[li].withUnsafeMutableBufferPointer { gap in
-                    posBuffers[li].withUnsafeMutableBufferPointer { gxp in
+                        let gxp = posBuffers.baseAddress! + li * 3 * n
                         let grids = GridPointers(level: level, planes: pp.baseAddress!, lines: lp.baseAddress, audio: ap.baseAddress)
-                        grids.backward(count: n, order: op.baseAddress!, positions: xp.baseAddress!, fusion: fusion,
+                        grids.backward(count: n, order: op.baseAddress!, permutedRows: permuted, positions: xp.baseAddress!, fusion: fusion,
                                        featureGradient: dfp.baseAddress! + columns[li], ldf: ldf,
                                        planeGradient: gpp.baseAddress!, lineGradient: glp.baseAddress,
-                                       audioGradient: gap.baseAddress, positionGradient: gxp.baseAddress!)
-                    }}}}}}}
+                                       audioGradient: gap.baseAddress, positionGradient: gxp)
+                    }}}}}}
                 }
             }
             }
         }}}}}
+        // Levels summed in level order per element, then scattered to Gaussian order.
         positionGradient.withUnsafeMutableBufferPointer { out in
-            for buffer in perLevelPositions { for i in 0..<(3 * n) { out[i] += buffer[i] } }
-        }
+        order.withUnsafeBufferPointer { op in
+        perLevelPositions.withUnsafeBufferPointer { levelPositions in
+            for i in 0..<n {
+                let g = Int(op[i])
+                for c in 0..<3 {
+                    var acc = out[3 * g + c]
+                    for l in 0..<levelCount { acc += levelPositions[(l * n + i) * 3 + c] }
+                    out[3 * g + c] = acc
+                }
+            }
+        }}}
     }
 }
 
@@ -75,8 +91,9 @@ extension PlaneQuery {
 
 extension GridPointers {
     /// All Gaussians' gradients for this level (see `PlaneQuery.backward`), visited in `order`
-    /// (`SpatialOrder`; fixed, so sums are deterministic). Straight-line per set; the plane and line values are re-read, not cached.
-    func backward(count n: Int, order: UnsafePointer<Int32>, positions x: UnsafePointer<Float>, fusion: AudioPlaneConfig.Fusion,
+    /// (`SpatialOrder`; fixed, so sums are deterministic). dF row i (`permutedRows`) or order[i];
+    /// `gX` [N, 3] is written in visiting order. Straight-line per set; the plane and line values are re-read, not cached.
+    func backward(count n: Int, order: UnsafePointer<Int32>, permutedRows: Bool, positions x: UnsafePointer<Float>, fusion: AudioPlaneConfig.Fusion,
                   featureGradient dF: UnsafePointer<Float>, ldf: Int,
                   planeGradient gP: UnsafeMutablePointer<Float>, lineGradient gL: UnsafeMutablePointer<Float>?,
                   audioGradient gA: UnsafeMutablePointer<Float>?, positionGradient gX: UnsafeMutablePointer<Float>) {
@@ -92,7 +109,7 @@ extension GridPointers {
             let cx = gridCell(xg[0], r), cy = gridCell(xg[1], r), cz = gridCell(xg[2], r)
             let o = offsets(cx.i0, cy.i0, cz.i0)
             var dux = SIMD16<Float>.zero, duy = SIMD16<Float>.zero, duz = SIMD16<Float>.zero   // ∂L/∂u per axis (lanes)
-            let row = dF + g * ldf
+            let row = dF + (permutedRows ? i : g) * ldf
             for bi in 0..<blocks {
                 let c = bi * 16
                 // Recompute b_t, l_t, v_t for the three sets: 0 = (X, Y, Z), 1 = (X, Z, Y), 2 = (Y, Z, X).
@@ -134,9 +151,9 @@ extension GridPointers {
                 duy += s0.1 + s2.0 + k1
                 duz += k0 + s1.1 + s2.1
             }
-            gX[3 * g] = dux.sum() * cx.slope
-            gX[3 * g + 1] = duy.sum() * cy.slope
-            gX[3 * g + 2] = duz.sum() * cz.slope
+            gX[3 * i] = dux.sum() * cx.slope          // visiting order
+            gX[3 * i + 1] = duy.sum() * cy.slope
+            gX[3 * i + 2] = duz.sum() * cz.slope
         }
         if let gA {
             for bi in 0..<blocks { store16(load16(gA + bi * 16) + faSum[bi], gA + bi * 16) }

@@ -19,13 +19,17 @@ enum PlaneQuery {
     /// Columns written per level.
     static func levelWidth(_ d: Int, _ fusion: AudioPlaneConfig.Fusion) -> Int { fusion == .concat ? 3 * d : d }
 
+    /// With `rowOrder` (a `SpatialOrder` of these positions), row i of `features` belongs to Gaussian
+    /// `rowOrder[i]` (rows in visiting order: sequential writes); without, row g is Gaussian g.
     static func forward(levels: [PlaneLevel], audio fa: [[Float]], positions: [Float], count n: Int,
-                        fusion: AudioPlaneConfig.Fusion, features: inout [Float], width ldf: Int) {
-        precondition(positions.count == 3 * n && features.count == n * ldf)
+                        fusion: AudioPlaneConfig.Fusion, features: inout [Float], width ldf: Int,
+                        rowOrder: [Int32]? = nil) {
+        precondition(positions.count == 3 * n && features.count == n * ldf && (rowOrder?.count ?? n) == n)
+        let permuted = rowOrder != nil
         features.withUnsafeMutableBufferPointer { fp in
         positions.withUnsafeBufferPointer { xp in
             let out = fp.baseAddress!, x = xp.baseAddress!
-            let order = SpatialOrder.indices(positions: x, count: n)
+            let order = rowOrder ?? SpatialOrder.indices(positions: x, count: n)
             order.withUnsafeBufferPointer { op in
             let order = op.baseAddress!
             parallelFor(0..<n, chunk: 512) { range in
@@ -37,7 +41,7 @@ enum PlaneQuery {
                         let grids = GridPointers(level: level, planes: pp.baseAddress!, lines: lp.baseAddress, audio: ap.baseAddress)
                         for i in range {
                             let g = Int(order[i])
-                            grids.forward(position: x + 3 * g, fusion: fusion, into: out + g * ldf + column)
+                            grids.forward(position: x + 3 * g, fusion: fusion, into: out + (permuted ? i : g) * ldf + column)
                         }
                     }}}
                     column += levelWidth(level.dimension, fusion)

@@ -11,6 +11,7 @@ public struct MLP: ParameterContainer, Sendable, Equatable {
     public struct Saved: Sendable {
         public var inputs: [[Float]]
         public var rows: Int
+        public init(inputs: [[Float]], rows: Int) { self.inputs = inputs; self.rows = rows }
     }
 
     /// Layers `widths[0] → widths[1] → … → widths.last`, PyTorch-style initialisation.
