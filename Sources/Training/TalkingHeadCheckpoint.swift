@@ -14,7 +14,8 @@ import TensorCore
 ///   `.opacityLogits` [N], `.shCoefficients` [N, 3K] (the canonical head, pre-activation),
 ///   `adam.gaussians.<name>.m|v`, `adam.model.<name>.m|v` (Adam moments, flat [count]),
 ///   `densify.gradientSum|viewCount|maxRadius` [N]; metadata `format`, `iteration`,
-///   `adam.steps` (JSON: name → [row width, step count]).
+///   `adam.steps` (JSON: name → [row width, step count]), `lossSum`/`lossCount` (the running mean
+///   of the training loss since the last log row).
 /// - `config.json` — `TrainingConfig` (every hyper-parameter, head box, dataset path, feature
 ///   kind and channel count).
 /// - `head.ply` — the canonical head as a standard 3DGS PLY (`GaussianCloud.writePLY`).
@@ -68,6 +69,7 @@ public enum TalkingHeadCheckpoint {
         return SafetensorsArchive(tensors: tensors, metadata: [
             "format": format, "iteration": String(trainer.iteration), "adam.steps": stepsJSON,
             "gaussians": String(c.count), "shDegree": String(c.shDegree),
+            "lossSum": String(trainer.lossSum), "lossCount": String(trainer.lossCount),
         ])
     }
 
@@ -152,6 +154,8 @@ public enum TalkingHeadCheckpoint {
             trainer.networkAdam.restore(modelStates)
             trainer.statistics = statistics
             trainer.iteration = it
+            trainer.lossSum = archive.metadata["lossSum"].flatMap(Double.init) ?? 0
+            trainer.lossCount = archive.metadata["lossCount"].flatMap(Int.init) ?? 0
         } catch let e as TrainingError { throw e } catch { throw fail("\(error)") }
         // The log up to the checkpoint (rows after it belong to work that is being redone).
         if let text = try? String(contentsOf: logURL(dir), encoding: .utf8), let rows = TrainingLogRow.parse(text) {

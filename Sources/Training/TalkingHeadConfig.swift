@@ -105,7 +105,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
 
     /// A short schedule for the synthetic speaker (DESIGN.md §4) that aims at ~10 minutes on the
     /// development machine at 512×512: 1,000 coarse and 6,000 fine iterations, densification from
-    /// 200 to 4,000 every 100, one opacity reset (iteration 600, in the coarse stage), at most 30,000 Gaussians.
+    /// 200 to 4,000 every 100, no opacity reset (a short run has no time to recover from one), at most 30,000 Gaussians.
     public static func quick(audioChannels: Int = 1) -> TrainingConfig {
         var c = TrainingConfig(preset: .quick, model: AudioPlaneConfig(audioChannels: audioChannels), densification: DensificationSettings())
         c.coarseIterations = 1_000
@@ -116,7 +116,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         c.densification.interval = 100
         c.densification.opacityResetInterval = 600
         c.densification.maxGaussians = 30_000
-        c.opacityResetStop = 999
+        c.opacityResetStop = 0
         c.validationInterval = 500
         c.checkpointInterval = 1_000
         return c

@@ -16,6 +16,7 @@ struct AudioPlaneCommand: ParsableCommand {
             SynthCommand.self,
             DatasetCommand.self,
             LPIPSCommand.self,
+            TrainCommand.self,
         ])
 
     /// Runs the command; any error becomes one line on stderr and exit code 1 (2 for usage errors).
