@@ -31,33 +31,32 @@ enum TrainingFixtures {
 }
 
 final class TalkingHeadTrainingTests: XCTestCase {
-    /// Loss goes down and val PSNR crosses a bar: 300 coarse + 300 fine iterations with the `quick`
+    /// Loss goes down and val PSNR crosses a bar: 300 coarse + 500 fine iterations with the `quick`
     /// schedule's rates (D-SSIM, so the result does not depend on installed LPIPS weights).
-    /// Measured on the development machine: coarse 23.4 dB → fine 28.3 dB full-frame val PSNR, ~14 s.
-    /// Bars: ≥ 26 dB after the fine stage and ≥ 2 dB above the coarse stage (the audio-driven
-    /// deformation and continued optimisation must help), mouth PSNR up as well.
+    /// Bars: ≥ 27 dB after the fine stage and ≥ 3 dB above the coarse stage (the audio-driven
+    /// deformation and continued optimisation must help), mouth PSNR up as well; under a minute.
     func testTwoStageTrainingCrossesPSNRThreshold() throws {
         let data = try TrainingFixtures.data()
         XCTAssertEqual(data.headBoxSource, "synth.json")
         var config = TrainingConfig.quick()
         config.perceptual = .dssim
         config.coarseIterations = 300
-        config.fineIterations = 300
-        config.validationInterval = 300
+        config.fineIterations = 500
+        config.validationInterval = 800
         let trainer = try TalkingHeadTrainer(config: config, data: data, lpips: nil)
         trainer.showProgress = false
         let start = monotonicSeconds()
         XCTAssertEqual(try trainer.train(output: nil), .finished)
         let seconds = monotonicSeconds() - start
         let rows = trainer.log
-        XCTAssertEqual(rows.map(\.iteration), [300, 600])
+        XCTAssertEqual(rows.map(\.iteration), [300, 800])
         XCTAssertEqual(rows.map(\.stage), ["coarse", "fine"])
         let coarse = rows[0], fine = rows[1]
         print(String(format: "two-stage training: coarse val PSNR %.2f dB (mouth %.2f), fine %.2f dB (mouth %.2f), %d Gaussians, %.1f s",
                      coarse.psnr, coarse.mouthPSNR, fine.psnr, fine.mouthPSNR, fine.gaussians, seconds))
         XCTAssertLessThan(fine.trainLoss, coarse.trainLoss, "the training loss must fall")
-        XCTAssertGreaterThanOrEqual(fine.psnr, 26, "val PSNR after the fine stage")
-        XCTAssertGreaterThanOrEqual(fine.psnr, coarse.psnr + 2, "the fine stage must improve on the coarse head")
+        XCTAssertGreaterThanOrEqual(fine.psnr, 27, "val PSNR after the fine stage")
+        XCTAssertGreaterThanOrEqual(fine.psnr, coarse.psnr + 3, "the fine stage must improve on the coarse head")
         XCTAssertGreaterThan(fine.mouthPSNR, coarse.mouthPSNR, "mouth-region PSNR must improve")
         XCTAssertGreaterThan(fine.gaussians, config.initialGaussians, "densification must add Gaussians")
         XCTAssertLessThan(seconds, 60)
