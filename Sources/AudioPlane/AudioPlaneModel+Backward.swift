@@ -91,25 +91,25 @@ extension AudioPlaneModel {
     }
 
     /// ∂L/∂ΔG = d·∂L/∂G' and ∂L/∂d = ⟨ΔG, ∂L/∂G'⟩ + ∂L/∂extras per Gaussian (eq. 7), written in
-    /// decoder row order (row i ↔ Gaussian `rowOrder[i]`), in parallel over fixed row chunks (each
+    /// decoder row order (Gaussian g → row `rowOf[g]`), in parallel over fixed Gaussian chunks (each
     /// row is independent, so the result does not depend on threads).
     static func deltaBackward(_ state: ForwardState, _ grads: SplatGradients, dDelta: inout [Float], dynamism dd: inout [Float]) {
         let n = state.count, w = AudioPlaneConfig.deltaWidth, k3 = 3 * state.shCoefficientCount
         let hasExtras = !grads.extras.isEmpty
-        state.delta.withUnsafeBufferPointer { deltaP in state.dynamism.withUnsafeBufferPointer { dP in
+        state.deltaRows.withUnsafeBufferPointer { deltaP in state.dynamism.withUnsafeBufferPointer { dP in
         grads.means.withUnsafeBufferPointer { gm in grads.rotations.withUnsafeBufferPointer { gr in
         grads.logScales.withUnsafeBufferPointer { gs in grads.opacityLogits.withUnsafeBufferPointer { go in
         grads.shCoefficients.withUnsafeBufferPointer { gsh in grads.extras.withUnsafeBufferPointer { ge in
         dDelta.withUnsafeMutableBufferPointer { outP in dd.withUnsafeMutableBufferPointer { ddP in
-        state.rowOrder.withUnsafeBufferPointer { orderP in
-            let order = orderP.baseAddress!
+        state.rowOf.withUnsafeBufferPointer { rowOfP in
+            let rowOf = rowOfP.baseAddress!
             let delta = deltaP.baseAddress!, d = dP.baseAddress!, out = outP.baseAddress!, ddo = ddP.baseAddress!
             let m = gm.baseAddress!, r = gr.baseAddress!, s = gs.baseAddress!, o = go.baseAddress!
             let sh = gsh.baseAddress!, e = ge.baseAddress
             parallelFor(0..<n, chunk: 4096) { range in
-                for i in range {
-                    let g = Int(order[i])
-                    let row = g * w, scale = d[g]
+                for g in range {   // Gaussian order (sequential reads); rows scattered (L2-sized)
+                    let i = Int(rowOf[g])
+                    let row = i * w, scale = d[g]
                     // The 14 upstream values in ΔG column order.
                     let u0 = m[3 * g], u1 = m[3 * g + 1], u2 = m[3 * g + 2]
                     let u3 = r[4 * g], u4 = r[4 * g + 1], u5 = r[4 * g + 2], u6 = r[4 * g + 3]

@@ -76,8 +76,16 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
         var rowOrder: [Int32]                   // decoder row i ↔ Gaussian rowOrder[i] (SpatialOrder)
         var dynamismRows: [Float]               // d in row order [N]
         var decoders: DecoderSaved
-        var delta: [Float]                      // ΔG [N, 14]
+        var rowOf: [Int32]                      // inverse of rowOrder: Gaussian g is decoder row rowOf[g]
+        var deltaRows: [Float]                  // ΔG [N, 14] in row order
         var dynamism: [Float]                   // d [N]
+        /// ΔG [N, 14] in Gaussian order (for tests and inspection).
+        var delta: [Float] {
+            let w = AudioPlaneConfig.deltaWidth
+            var out = [Float](repeating: 0, count: deltaRows.count)
+            for (g, i) in rowOf.enumerated() { for c in 0..<w { out[g * w + c] = deltaRows[Int(i) * w + c] } }
+            return out
+        }
         /// Milliseconds of the forward stages: encoder, plane query, decoders, deformation.
         public var timings = StageTimings()
         /// D1's per-layer inputs (as `MLP.Saved`).
@@ -117,7 +125,10 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
         let n = cloud.count, fw = config.featureWidth
         // Per-frame audio attention (eq. 4), one per scale.
         var fa: [[Float]] = [], attSaved: [PrototypeAttention.Saved] = []
-        var features = [Float](repeating: 0, count: n * fw)
+        // Every column is written below (plane columns, then the code with `audio: concat`).
+        precondition(levels.reduce(0) { $0 + PlaneQuery.levelWidth($1.dimension, config.fusion) }
+                     + (config.audio == .concat ? a.count : 0) == fw, "AudioPlaneModel: feature width mismatch")
+        var features = [Float](unsafeUninitializedCapacity: n * fw) { _, initialized in initialized = n * fw }
         var positions = [Float](repeating: 0, count: 3 * n)
         var rowOrder: [Int32] = []
         timings.measure("plane query") {
@@ -155,44 +166,40 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
             Activation.sigmoid.apply(&z)
             return (delta, z, .separate(s1, s2))
         }
-        let (delta, d, deformed) = timings.measure("deformation") { () -> ([Float], [Float], GaussianCloud) in
-            let (delta, d) = Self.gaussianOrder(deltaRows, dRows, rowOrder: rowOrder)
-            return (delta, d, Self.deform(cloud, delta: delta, dynamism: d))
+        let (rowOf, d, deformed) = timings.measure("deformation") { () -> ([Int32], [Float], GaussianCloud) in
+            var rowOf = [Int32](repeating: 0, count: n), d = [Float](repeating: 0, count: n)
+            for (i, g) in rowOrder.enumerated() { rowOf[Int(g)] = Int32(i); d[Int(g)] = dRows[i] }
+            return (rowOf, d, Self.deform(cloud, deltaRows: deltaRows, dynamism: d, rowOf: rowOf))
         }
         let state = ForwardState(count: n, shCoefficientCount: cloud.shCoefficientCount, encoder: encoderState, code: a,
                                  attention: attSaved, audioFeatures: fa, positions: positions, rowOrder: rowOrder,
-                                 dynamismRows: dRows, decoders: decoderSaved,
-                                 delta: delta, dynamism: d, timings: timings)
+                                 dynamismRows: dRows, decoders: decoderSaved, rowOf: rowOf,
+                                 deltaRows: deltaRows, dynamism: d, timings: timings)
         return (Output(cloud: deformed, dynamism: d), state)
     }
 
-    /// ΔG [N, 14] and d [N] from decoder row order to Gaussian order.
-    static func gaussianOrder(_ deltaRows: [Float], _ dRows: [Float], rowOrder: [Int32]) -> ([Float], [Float]) {
-        let n = rowOrder.count, w = AudioPlaneConfig.deltaWidth
-        var delta = [Float](repeating: 0, count: n * w), d = [Float](repeating: 0, count: n)
-        delta.withUnsafeMutableBufferPointer { dp in d.withUnsafeMutableBufferPointer { ddp in
-        deltaRows.withUnsafeBufferPointer { src in dRows.withUnsafeBufferPointer { ds in rowOrder.withUnsafeBufferPointer { op in
-            for i in 0..<n {
-                let g = Int(op[i])
-                (dp.baseAddress! + g * w).update(from: src.baseAddress! + i * w, count: w)
-                ddp[g] = ds[i]
-            }
-        }}}}}
-        return (delta, d)
-    }
-
-    /// G' = G + d·ΔG (eq. 7) on means, quaternions, log-scales, opacity logits and SH-DC (k = 0).
-    static func deform(_ cloud: GaussianCloud, delta: [Float], dynamism d: [Float]) -> GaussianCloud {
+    /// G' = G + d·ΔG (eq. 7) on means, quaternions, log-scales, opacity logits and SH-DC (k = 0);
+    /// ΔG row of Gaussian g is `deltaRows` row `rowOf[g]`. Parallel over fixed Gaussian chunks.
+    static func deform(_ cloud: GaussianCloud, deltaRows delta: [Float], dynamism d: [Float], rowOf: [Int32]) -> GaussianCloud {
         var out = cloud
         let n = cloud.count, k3 = 3 * cloud.shCoefficientCount, w = AudioPlaneConfig.deltaWidth
-        for g in 0..<n {
-            let row = g * w, s = d[g]
-            for c in 0..<3 { out.means[3 * g + c] += s * delta[row + c] }
-            for c in 0..<4 { out.rotations[4 * g + c] += s * delta[row + 3 + c] }
-            for c in 0..<3 { out.logScales[3 * g + c] += s * delta[row + 7 + c] }
-            out.opacityLogits[g] += s * delta[row + 10]
-            for c in 0..<3 { out.shCoefficients[g * k3 + c] += s * delta[row + 11 + c] }
-        }
+        out.means.withUnsafeMutableBufferPointer { mp in out.rotations.withUnsafeMutableBufferPointer { rp in
+        out.logScales.withUnsafeMutableBufferPointer { sp in out.opacityLogits.withUnsafeMutableBufferPointer { op in
+        out.shCoefficients.withUnsafeMutableBufferPointer { hp in
+        delta.withUnsafeBufferPointer { dp in d.withUnsafeBufferPointer { sc in rowOf.withUnsafeBufferPointer { ro in
+            let m = mp.baseAddress!, r = rp.baseAddress!, ls = sp.baseAddress!, o = op.baseAddress!, sh = hp.baseAddress!
+            let delta = dp.baseAddress!, d = sc.baseAddress!, rowOf = ro.baseAddress!
+            parallelFor(0..<n, chunk: 4096) { range in
+                for g in range {
+                    let row = delta + Int(rowOf[g]) * w, s = d[g]
+                    for c in 0..<3 { m[3 * g + c] += s * row[c] }
+                    for c in 0..<4 { r[4 * g + c] += s * row[3 + c] }
+                    for c in 0..<3 { ls[3 * g + c] += s * row[7 + c] }
+                    o[g] += s * row[10]
+                    for c in 0..<3 { sh[g * k3 + c] += s * row[11 + c] }
+                }
+            }
+        }}}}}}}}
         return out
     }
 }
