@@ -69,24 +69,35 @@ extension PlaneQuery {
     }
 }
 
-/// Scatters one set's ∂L/∂b (`gb`) into the four plane-gradient corners at `q` (weights as
-/// `bilerp16`) and returns (∂L/∂u_i, ∂L/∂u_j) per lane from the plane values at `p`.
-@_transparent func planeBackward16(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ rs: Int, _ d: Int,
-                                   _ wi: Float, _ wj: Float, _ gb: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+/// The four plane corners of one set (16 lanes): 00, 10 (i + 1), 01 (j + 1), 11.
+struct Corners16 {
+    var p00: SIMD16<Float>, p10: SIMD16<Float>, p01: SIMD16<Float>, p11: SIMD16<Float>
+    @_transparent init(_ p: UnsafePointer<Float>, _ rs: Int, _ d: Int) {
+        p00 = load16(p); p10 = load16(p + rs); p01 = load16(p + d); p11 = load16(p + rs + d)
+    }
+    /// As `bilerp16` (same operation order).
+    @_transparent func blend(_ wi: Float, _ wj: Float) -> SIMD16<Float> {
+        (1 - wi) * (1 - wj) * p00 + wi * (1 - wj) * p10 + (1 - wi) * wj * p01 + wi * wj * p11
+    }
+    /// (∂b/∂u_i, ∂b/∂u_j) · gb.
+    @_transparent func slopes(_ wi: Float, _ wj: Float, _ gb: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+        (((1 - wj) * (p10 - p00) + wj * (p11 - p01)) * gb, ((1 - wi) * (p01 - p00) + wi * (p11 - p10)) * gb)
+    }
+}
+
+/// Adds one set's ∂L/∂b (`gb`) into the four plane-gradient corners at `q` (weights as `bilerp16`).
+@_transparent func scatterPlane16(_ q: UnsafeMutablePointer<Float>, _ rs: Int, _ d: Int, _ wi: Float, _ wj: Float,
+                                  _ gb: SIMD16<Float>) {
     store16(load16(q) + (1 - wi) * (1 - wj) * gb, q)
     store16(load16(q + rs) + wi * (1 - wj) * gb, q + rs)
     store16(load16(q + d) + (1 - wi) * wj * gb, q + d)
     store16(load16(q + rs + d) + wi * wj * gb, q + rs + d)
-    let p00 = load16(p), p10 = load16(p + rs), p01 = load16(p + d), p11 = load16(p + rs + d)
-    return (((1 - wj) * (p10 - p00) + wj * (p11 - p01)) * gb, ((1 - wi) * (p01 - p00) + wi * (p11 - p10)) * gb)
 }
 
-/// Scatters one set's ∂L/∂l (`gl`) into the two line-gradient points at `q` and returns ∂L/∂u_k.
-@_transparent func lineBackward16(_ p: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Float>, _ d: Int,
-                                  _ w: Float, _ gl: SIMD16<Float>) -> SIMD16<Float> {
+/// Adds one set's ∂L/∂l (`gl`) into the two line-gradient points at `q`.
+@_transparent func scatterLine16(_ q: UnsafeMutablePointer<Float>, _ d: Int, _ w: Float, _ gl: SIMD16<Float>) {
     store16(load16(q) + (1 - w) * gl, q)
     store16(load16(q + d) + w * gl, q + d)
-    return (load16(p + d) - load16(p)) * gl
 }
 
 extension GridPointers {
@@ -113,15 +124,22 @@ extension GridPointers {
             for bi in 0..<blocks {
                 let c = bi * 16
                 // Recompute b_t, l_t, v_t for the three sets: 0 = (X, Y, Z), 1 = (X, Z, Y), 2 = (Y, Z, X).
-                let b0 = bilerp16(planes + o.p0 + c, rs, d, cx.t, cy.t)
-                let b1 = bilerp16(planes + o.p1 + c, rs, d, cx.t, cz.t)
-                let b2 = bilerp16(planes + o.p2 + c, rs, d, cy.t, cz.t)
+                // Every grid value is loaded before any gradient store: the compiler cannot prove the
+                // gradient arrays distinct from the grids (and equal offsets in page-aligned arrays
+                // 4K-alias), so loads after the stores would be reissued and stall.
+                let q0 = Corners16(planes + o.p0 + c, rs, d), q1 = Corners16(planes + o.p1 + c, rs, d)
+                let q2 = Corners16(planes + o.p2 + c, rs, d)
+                let b0 = q0.blend(cx.t, cy.t), b1 = q1.blend(cx.t, cz.t), b2 = q2.blend(cy.t, cz.t)
                 var l0 = one, l1 = one, l2 = one, a = one
+                var e0 = SIMD16<Float>.zero, e1 = SIMD16<Float>.zero, e2 = SIMD16<Float>.zero   // line slopes
                 if let lines, let audio {
                     a = load16(audio + c)
-                    l0 = lerp16(lines + o.l0 + c, d, cz.t)
-                    l1 = lerp16(lines + o.l1 + c, d, cy.t)
-                    l2 = lerp16(lines + o.l2 + c, d, cx.t)
+                    let m0 = load16(lines + o.l0 + c), n0 = load16(lines + o.l0 + d + c)
+                    let m1 = load16(lines + o.l1 + c), n1 = load16(lines + o.l1 + d + c)
+                    let m2 = load16(lines + o.l2 + c), n2 = load16(lines + o.l2 + d + c)
+                    l0 = (1 - cz.t) * m0 + cz.t * n0; e0 = n0 - m0
+                    l1 = (1 - cy.t) * m1 + cy.t * n1; e1 = n1 - m1
+                    l2 = (1 - cx.t) * m2 + cx.t * n2; e2 = n2 - m2
                 }
                 var g0: SIMD16<Float>, g1: SIMD16<Float>, g2: SIMD16<Float>
                 switch fusion {
@@ -133,19 +151,24 @@ extension GridPointers {
                     g0 = gf * v1 * v2; g1 = gf * v0 * v2; g2 = gf * v0 * v1
                 }
                 let hasLines = lines != nil
-                let s0 = planeBackward16(planes + o.p0 + c, gP + o.p0 + c, rs, d, cx.t, cy.t, hasLines ? g0 * l0 * a : g0)
-                let s1 = planeBackward16(planes + o.p1 + c, gP + o.p1 + c, rs, d, cx.t, cz.t, hasLines ? g1 * l1 * a : g1)
-                let s2 = planeBackward16(planes + o.p2 + c, gP + o.p2 + c, rs, d, cy.t, cz.t, hasLines ? g2 * l2 * a : g2)
+                let gb0 = hasLines ? g0 * l0 * a : g0, gb1 = hasLines ? g1 * l1 * a : g1, gb2 = hasLines ? g2 * l2 * a : g2
+                let s0 = q0.slopes(cx.t, cy.t, gb0), s1 = q1.slopes(cx.t, cz.t, gb1), s2 = q2.slopes(cy.t, cz.t, gb2)
+                scatterPlane16(gP + o.p0 + c, rs, d, cx.t, cy.t, gb0)
+                scatterPlane16(gP + o.p1 + c, rs, d, cx.t, cz.t, gb1)
+                scatterPlane16(gP + o.p2 + c, rs, d, cy.t, cz.t, gb2)
                 var k0 = SIMD16<Float>.zero, k1 = SIMD16<Float>.zero, k2 = SIMD16<Float>.zero
-                if let lines, let gL {
+                if lines != nil, let gL {
                     var fs = faSum[bi]
                     fs += g0 * b0 * l0
-                    k0 = lineBackward16(lines + o.l0 + c, gL + o.l0 + c, d, cz.t, g0 * b0 * a)
+                    let gl0 = g0 * b0 * a
                     fs += g1 * b1 * l1
-                    k1 = lineBackward16(lines + o.l1 + c, gL + o.l1 + c, d, cy.t, g1 * b1 * a)
+                    let gl1 = g1 * b1 * a
                     fs += g2 * b2 * l2
-                    k2 = lineBackward16(lines + o.l2 + c, gL + o.l2 + c, d, cx.t, g2 * b2 * a)
+                    let gl2 = g2 * b2 * a
                     faSum[bi] = fs
+                    scatterLine16(gL + o.l0 + c, d, cz.t, gl0); k0 = e0 * gl0
+                    scatterLine16(gL + o.l1 + c, d, cy.t, gl1); k1 = e1 * gl1
+                    scatterLine16(gL + o.l2 + c, d, cx.t, gl2); k2 = e2 * gl2
                 }
                 dux += s0.0 + s1.0 + k2
                 duy += s0.1 + s2.0 + k1

@@ -44,11 +44,20 @@ public enum WeightGradient {
             for ch in range {
                 let r0 = ch * chunkRows, count = min(chunkRows, rows - r0)
                 let part = partials + ch * partialSize, biasPart = part + outPad * inputs
-                biasPart.initialize(repeating: 0, count: outPad)
+                // Padded copy of dY (memcpy per row), then the bias sums over it, 8 lanes at a time
+                // (row order per column, as a scalar loop would add them).
                 for r in 0..<count {
-                    let src = dY + (r0 + r) * ldy, dst = scratch + r * outPad
-                    for j in 0..<outputs { dst[j] = src[j]; biasPart[j] += src[j] }
-                    for j in outputs..<outPad { dst[j] = 0 }
+                    let dst = scratch + r * outPad
+                    dst.update(from: dY + (r0 + r) * ldy, count: outputs)
+                    if outPad > outputs { (dst + outputs).update(repeating: 0, count: outPad - outputs) }
+                }
+                var j = 0
+                while j < outPad {
+                    var acc = SIMD8<Float>()
+                    var src = UnsafeRawPointer(scratch + j)
+                    for _ in 0..<count { acc += src.loadUnaligned(as: SIMD8<Float>.self); src += 4 * outPad }
+                    UnsafeMutableRawPointer(biasPart + j).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    j += 8
                 }
                 let xc = x + r0 * ldx
                 var i0 = 0
