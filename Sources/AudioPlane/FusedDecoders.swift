@@ -104,10 +104,8 @@ enum FusedDecoders {
                                       input: x.baseAddress!, ldx: fw, weightGradient: w.baseAddress!, ldw: fw,
                                       biasGradient: b.baseAddress!)
         }}}}
-        for i in 0..<(w1 * fw) { gradients1.layers[0].weight.data[i] += dW[i] }
-        for i in 0..<(w2 * fw) { gradients2.layers[0].weight.data[i] += dW[w1 * fw + i] }
-        for j in 0..<w1 { gradients1.layers[0].bias.data[j] += db[j] }
-        for j in 0..<w2 { gradients2.layers[0].bias.data[j] += db[w1 + j] }
+        add(dW, from: 0, db, from: 0, into: &gradients1.layers[0])
+        add(dW, from: w1 * fw, db, from: w1, into: &gradients2.layers[0])
         let weight = d1.layers[0].weight.data + d2.layers[0].weight.data
         return [Float](unsafeUninitializedCapacity: n * fw) { p, initialized in
             dFirst.withUnsafeBufferPointer { g in weight.withUnsafeBufferPointer { w in
@@ -115,6 +113,20 @@ enum FusedDecoders {
                               c: p.baseAddress!, ldc: fw)
             }}
             initialized = n * fw
+        }
+    }
+
+    /// `layer.weight += dW[wStart ..< wStart + weight.count]`, likewise the bias (pointer loops).
+    static func add(_ dW: [Float], from wStart: Int, _ db: [Float], from bStart: Int, into layer: inout Linear) {
+        dW.withUnsafeBufferPointer { src in
+            layer.weight.data.withUnsafeMutableBufferPointer { dst in
+                for i in dst.indices { dst[i] += src[wStart + i] }
+            }
+        }
+        db.withUnsafeBufferPointer { src in
+            layer.bias.data.withUnsafeMutableBufferPointer { dst in
+                for j in dst.indices { dst[j] += src[bStart + j] }
+            }
         }
     }
 
