@@ -10,8 +10,9 @@ import Splatting
 /// default config (H = 64, D = 16, s ∈ {1,2,3,4}, concat fusion, cross attention, dynamism on),
 /// C = 32 audio channels, a random audio window. Timed separately (median over `repeats` after one
 /// warm-up): audio encoder (incl. per-scale attention is in "plane query"), plane query (attention,
-/// normalisation, lookup), decoders (D1 + D2 forward), deformation (G + d·ΔG), and the backward
-/// stages given a dense random ∂L/∂G'.
+/// normalisation, spatial order, lookup), decoders (D1 + D2 forward), deformation (d back to
+/// Gaussian order, G + d·ΔG), and the backward stages given a dense random ∂L/∂G'. The machine's
+/// load matters (2 vCPUs): compare builds by alternating runs, not against old numbers.
 public enum AudioPlaneBenchmark {
     public struct Report: Sendable, CustomStringConvertible {
         public var gaussians: Int
