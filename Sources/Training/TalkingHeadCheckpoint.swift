@@ -20,6 +20,8 @@ import TensorCore
 ///   kind and channel count).
 /// - `head.ply` — the canonical head as a standard 3DGS PLY (`GaussianCloud.writePLY`).
 /// - `log.csv` — the validation log (`TrainingLogRow`).
+/// - `preview.png` — prediction | ground truth of the first val frame at the last validation
+///   (written by the trainer, not needed to resume).
 ///
 /// Each file is written atomically (temporary file + rename); `weights.safetensors` is written
 /// last and is the commit point: on resume, log rows after its iteration are dropped.

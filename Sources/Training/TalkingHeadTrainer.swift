@@ -88,14 +88,15 @@ public final class TalkingHeadTrainer {
     public var stage: String { iteration < config.coarseIterations ? "coarse" : "fine" }
     public var isFinished: Bool { iteration >= config.totalIterations }
 
-    /// One training iteration (global iteration `iteration + 1`); returns the loss terms.
+    /// One training iteration (global iteration `iteration + 1`): forward, loss, backward, Adam;
+    /// density control is the separate `adaptDensity()` (`train` runs both). Returns the loss terms.
     /// Throws `TrainingError.nonFiniteLoss` (with nothing updated) when the loss is NaN or ±inf.
     @discardableResult
     public func step() throws -> TalkingHeadLoss.Terms {
         let it = iteration + 1
         let fine = it > config.coarseIterations
         var rng = SeededRandom(seed: Self.iterationSeed(config.seed, it))
-        let sample = try timings.measure("data") { try data.sample(data.trainIndices[rng.index(data.trainIndices.count)]) }
+        let sample = try timings.measure("data") { try self.sample(data.trainIndices[rng.index(data.trainIndices.count)]) }
         var settings = RenderSettings()
         settings.activeSHDegree = min(cloud.shDegree, (it - 1) / config.shDegreeInterval)
         let withMask = fine && model.config.dynamism == .on
@@ -133,10 +134,17 @@ public final class TalkingHeadTrainer {
             grads = timings.measure("render backward") { renderer.backward(pass, dImage: result.dImage, dAlpha: result.dAlpha) }
             canonical = grads
         }
-        timings.measure("optimizer") { updateGaussians(canonical, pass: pass, screenGradients: grads, iteration: it, rng: &rng) }
+        timings.measure("optimizer") { updateGaussians(canonical, pass: pass, screenGradients: grads, iteration: it) }
         iteration = it
         lossSum += Double(result.terms.total); lossCount += 1
         return result.terms
+    }
+
+    /// Frame `index` as a sample, its audio window zeroed with `config.zeroAudio` (the control run).
+    public func sample(_ index: Int) throws -> TalkingHeadSample {
+        var s = try data.sample(index)
+        if config.zeroAudio { s.audioWindow = [Float](repeating: 0, count: s.audioWindow.count) }
+        return s
     }
 
     /// Grids (planes, lines, audio prototypes) vs networks (encoder, attention, D1, D2), by name.
@@ -144,10 +152,9 @@ public final class TalkingHeadTrainer {
         name.hasSuffix(".planes") || name.hasSuffix(".lines") || name.hasSuffix(".prototypes")
     }
 
-    /// 3DGS Adam groups on the canonical cloud, then adaptive density control (statistics from
-    /// the rendered cloud's screen-space gradients; rows are the canonical rows).
-    func updateGaussians(_ g: SplatGradients, pass: SplatForwardPass, screenGradients: SplatGradients, iteration it: Int,
-                         rng: inout SeededRandom) {
+    /// 3DGS Adam groups on the canonical cloud; gathers the densification statistics (screen-space
+    /// gradients of the rendered cloud; rows are the canonical rows).
+    func updateGaussians(_ g: SplatGradients, pass: SplatForwardPass, screenGradients: SplatGradients, iteration it: Int) {
         let r = config.gaussianRates
         let lrMeans = ExponentialDecay(initial: r.positionInitial * sceneExtent, final: r.positionFinal * sceneExtent,
                                        steps: config.totalIterations)(it)
@@ -159,10 +166,19 @@ public final class TalkingHeadTrainer {
         gaussianAdam.step("opacityLogits", params: &cloud.opacityLogits, grads: g.opacityLogits, lr: r.opacity, width: 1)
         gaussianAdam.step("shCoefficients", params: &cloud.shCoefficients, grads: g.shCoefficients, lr: r.feature,
                           width: 3 * k, columnScale: shScale)
-        let d = config.densification
+        if it <= config.densification.stopIteration { statistics.add(pass, screenGradients) }
+    }
+
+    /// Adaptive density control after iteration `iteration` (3DGS schedule: densify and prune every
+    /// `interval` after `startIteration` until `stopIteration`; opacity reset up to
+    /// `opacityResetStop`). `train` calls it after that iteration's validation, as graphdeco's
+    /// `train.py` evaluates before densifying: fresh clones/splits are transient and would make
+    /// the logged PSNR jump. Its random samples come from the iteration's own seed (salted).
+    public func adaptDensity() {
+        let it = iteration, d = config.densification
         guard it <= d.stopIteration else { return }
-        statistics.add(pass, screenGradients)
         if it > d.startIteration && it % d.interval == 0 {
+            var rng = SeededRandom(seed: Self.iterationSeed(config.seed, it) ^ 0xD15E_A5E5)
             Densifier.densifyAndPrune(&cloud, statistics: statistics, adam: gaussianAdam, settings: d, sceneExtent: sceneExtent,
                                       pruneLarge: it > d.opacityResetInterval, rng: &rng)
             statistics.reset(count: cloud.count)
@@ -188,7 +204,7 @@ public final class TalkingHeadTrainer {
         let deformed = iteration > config.coarseIterations
         var psnr = 0.0, mouth = 0.0, mouthCount = 0
         for i in indices {
-            let s = try data.sample(i)
+            let s = try sample(i)
             let x = renderFrame(s, deformed: deformed).map { min(max($0, 0), 1) }
             psnr += ImageLosses.psnr(x, s.groundTruth)
             let w = s.camera.width, h = s.camera.height
@@ -202,6 +218,18 @@ public final class TalkingHeadTrainer {
         return (psnr / Double(indices.count), mouthCount > 0 ? mouth / Double(mouthCount) : .nan)
     }
 
+    /// Writes `preview.png` into `dir`: prediction | ground truth of the first validation frame
+    /// (atomically; overwritten at every validation, for a quick look while training).
+    public func writePreview(to dir: URL) throws {
+        guard let i = data.validationIndices(count: 1).first ?? data.trainIndices.first else { return }
+        let s = try sample(i)
+        let x = renderFrame(s, deformed: iteration > config.coarseIterations)
+        let w = s.camera.width, h = s.camera.height
+        let frame = ComparisonFrame.sideBySide(prediction: Image8(floats: x, width: w, height: h, channels: 3),
+                                               groundTruth: Image8(floats: s.groundTruth, width: w, height: h, channels: 3))
+        try PNGFile.write(frame, to: dir.appendingPathComponent("preview.png"))
+    }
+
     /// Validates and appends a log row (mean train loss since the previous row).
     @discardableResult
     public func appendValidationRow() throws -> TrainingLogRow {
@@ -212,6 +240,17 @@ public final class TalkingHeadTrainer {
         log.append(row)
         lossSum = 0; lossCount = 0
         return row
+    }
+
+    /// True when every canonical Gaussian value and every model parameter is finite.
+    public func parametersAreFinite() -> Bool {
+        func finite(_ a: [Float]) -> Bool { a.allSatisfy { $0.isFinite } }
+        guard finite(cloud.means), finite(cloud.rotations), finite(cloud.logScales), finite(cloud.opacityLogits),
+              finite(cloud.shCoefficients) else { return false }
+        var ok = true
+        var m = model
+        m.visitParameters(prefix: "") { _, t in if ok && !finite(t.data) { ok = false } }
+        return ok
     }
 
     /// Why `train` returned.
@@ -232,7 +271,10 @@ public final class TalkingHeadTrainer {
         var recent: TalkingHeadLoss.Terms?
         while iteration < end {
             if shouldStop() {
-                if let output { try TalkingHeadCheckpoint.write(self, to: output) }
+                if let output {
+                    guard parametersAreFinite() else { throw TrainingError.nonFiniteLoss(iteration: iteration, checkpoint: lastCheckpoint) }
+                    try TalkingHeadCheckpoint.write(self, to: output)
+                }
                 return .interrupted
             }
             let terms: TalkingHeadLoss.Terms
@@ -243,8 +285,16 @@ public final class TalkingHeadTrainer {
             let it = iteration
             if it % config.validationInterval == 0 || it == config.coarseIterations || it == config.totalIterations {
                 try appendValidationRow()
+                if let output {
+                    try createFolder(output)
+                    try writePreview(to: output)
+                }
             }
+            timings.measure("densification") { adaptDensity() }
             if let output, it % config.checkpointInterval == 0 || it == end {
+                // A NaN can enter through a gradient while the loss is still finite: never let it
+                // overwrite the last good checkpoint.
+                guard parametersAreFinite() else { throw TrainingError.nonFiniteLoss(iteration: it, checkpoint: lastCheckpoint) }
                 try TalkingHeadCheckpoint.write(self, to: output)
                 lastCheckpoint = TalkingHeadCheckpoint.weightsURL(output).path
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioPlane
 import Foundation
 import Perceptual
 import TensorCore
@@ -6,6 +7,8 @@ import Training
 
 extension TrainingConfig.Preset: ExpressibleByArgument {}
 extension TrainingConfig.Perceptual: ExpressibleByArgument {}
+extension AudioPlaneConfig.AudioMode: ExpressibleByArgument {}
+extension AudioPlaneConfig.Dynamism: ExpressibleByArgument {}
 
 /// Set by the SIGINT handler, read once per training iteration (a plain flag: the handler does
 /// nothing else, which is all a signal handler may safely do).
@@ -42,6 +45,15 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Perceptual loss term: auto (LPIPS when installed, else D-SSIM), lpips or dssim.")
     var perceptual: TrainingConfig.Perceptual = .auto
 
+    @Option(name: .long, help: "Ablation: audio planes (plane) or the audio code concatenated to tri-plane features (concat, \"w/o A\").")
+    var audio: AudioPlaneConfig.AudioMode = .plane
+
+    @Option(name: .long, help: "Ablation: dynamism weight and mask loss on, or off (\"w/o D\": d = 1).")
+    var dynamism: AudioPlaneConfig.Dynamism = .on
+
+    @Flag(name: .customLong("zero-audio"), help: "Control run: every audio window zeroed (the model cannot hear the speech).")
+    var zeroAudio = false
+
     @Flag(name: .long, help: "Continue the run saved in --out.")
     var resume = false
 
@@ -54,7 +66,9 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be ≥ 0") } }
         if let coarseIterations { guard coarseIterations >= 0 else { throw ValidationError("--coarse-iterations must be ≥ 0") } }
-        if resume && coarseIterations != nil { throw ValidationError("--coarse-iterations cannot change a resumed run") }
+        if resume && (coarseIterations != nil || zeroAudio || audio != .plane || dynamism != .on) {
+            throw ValidationError("--coarse-iterations, --audio, --dynamism and --zero-audio cannot change a resumed run (they are in its config.json)")
+        }
     }
 
     func run() throws {
@@ -76,6 +90,9 @@ struct TrainCommand: ParsableCommand {
             config.perceptual = perceptual
             if let iterations { config.fineIterations = iterations }
             if let coarseIterations { config.coarseIterations = coarseIterations }
+            config.model.audio = audio
+            config.model.dynamism = dynamism
+            config.zeroAudio = zeroAudio
             trainer = try TalkingHeadTrainer(config: config, data: trainingData, lpips: lpips)
         }
         trainer.showProgress = !quiet
