@@ -38,7 +38,8 @@ public final class Adam {
     public func step(_ name: String, params: inout [Float], grads: [Float], lr: Float, width: Int,
                      columnScale: [Float]? = nil) {
         precondition(params.count == grads.count, "Adam: '\(name)' has \(params.count) values but \(grads.count) gradients")
-        var s = states[name] ?? State(width: width, m: [Float](repeating: 0, count: params.count),
+        // Take the state out of the dictionary so mutating its arrays does not copy them (COW).
+        var s = states.removeValue(forKey: name) ?? State(width: width, m: [Float](repeating: 0, count: params.count),
                                       v: [Float](repeating: 0, count: params.count), step: 0)
         precondition(s.m.count == params.count, "Adam: state of '\(name)' has \(s.m.count) values, parameter has \(params.count)")
         s.step += 1
@@ -90,7 +91,7 @@ public final class Adam {
 
     /// Zeroes the moments of the given rows of one parameter (3DGS resets them on opacity reset).
     public func resetRows(_ name: String, rows: [Int]) {
-        guard var s = states[name] else { return }
+        guard var s = states.removeValue(forKey: name) else { return }
         for r in rows { for j in 0..<s.width { s.m[r * s.width + j] = 0; s.v[r * s.width + j] = 0 } }
         states[name] = s
     }
