@@ -26,6 +26,15 @@ public struct StaticFitSettings: Codable, Equatable, Sendable {
 
     public init() {}
 
+    /// The per-group rates as `Adam.stepGaussians` takes them.
+    var gaussianRates: GaussianLearningRates {
+        var r = GaussianLearningRates()
+        r.positionInitial = positionLearningRateInitial; r.positionFinal = positionLearningRateFinal
+        r.feature = featureLearningRate; r.opacity = opacityLearningRate
+        r.scaling = scalingLearningRate; r.rotation = rotationLearningRate
+        return r
+    }
+
     /// The same schedule compressed to `iterations` (densification and decay scaled together,
     /// 3DGS's proportions), for short runs on small data.
     public static func scaled(iterations: Int) -> StaticFitSettings {
@@ -116,14 +125,7 @@ public final class StaticSceneFitter {
             let lrMeans = ExponentialDecay(initial: settings.positionLearningRateInitial * sceneExtent,
                                            final: settings.positionLearningRateFinal * sceneExtent,
                                            steps: settings.positionDecaySteps)(it)
-            let k = cloud.shCoefficientCount
-            let shScale = (0..<(3 * k)).map { $0 < 3 ? Float(1) : Float(1) / 20 }
-            adam.step("means", params: &cloud.means, grads: grads.means, lr: lrMeans, width: 3)
-            adam.step("rotations", params: &cloud.rotations, grads: grads.rotations, lr: settings.rotationLearningRate, width: 4)
-            adam.step("logScales", params: &cloud.logScales, grads: grads.logScales, lr: settings.scalingLearningRate, width: 3)
-            adam.step("opacityLogits", params: &cloud.opacityLogits, grads: grads.opacityLogits, lr: settings.opacityLearningRate, width: 1)
-            adam.step("shCoefficients", params: &cloud.shCoefficients, grads: grads.shCoefficients,
-                      lr: settings.featureLearningRate, width: 3 * k, columnScale: shScale)
+            adam.stepGaussians(&cloud, gradients: grads, rates: settings.gaussianRates, positionLearningRate: lrMeans)
             // Adaptive density control.
             if it <= d.stopIteration {
                 if it > d.startIteration && it % d.interval == 0 {

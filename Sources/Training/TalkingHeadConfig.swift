@@ -3,19 +3,6 @@ import DataIO
 import Foundation
 import Splatting
 
-/// Learning rates of the canonical Gaussians (3DGS, Kerbl et al. 2023; graphdeco `OptimizationParams`):
-/// positions decay exponentially from `positionInitial` to `positionFinal` (× the scene extent)
-/// over the whole run; the other groups are constant. Higher SH bands use `feature / 20`.
-public struct GaussianLearningRates: Codable, Equatable, Sendable {
-    public var positionInitial: Float = 1.6e-4
-    public var positionFinal: Float = 1.6e-6
-    public var feature: Float = 2.5e-3
-    public var opacity: Float = 0.05
-    public var scaling: Float = 5e-3
-    public var rotation: Float = 1e-3
-    public init() {}
-}
-
 /// Every hyper-parameter of the two-stage talking-head training (paper §3.5, §4.1; DESIGN.md §3
 /// "Training"). `Codable`: the model directory's `config.json` stores it, with the dataset it
 /// was trained on (`dataset`).

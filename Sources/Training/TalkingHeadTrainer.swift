@@ -158,14 +158,7 @@ public final class TalkingHeadTrainer {
         let r = config.gaussianRates
         let lrMeans = ExponentialDecay(initial: r.positionInitial * sceneExtent, final: r.positionFinal * sceneExtent,
                                        steps: config.totalIterations)(it)
-        let k = cloud.shCoefficientCount
-        let shScale = (0..<(3 * k)).map { $0 < 3 ? Float(1) : Float(1) / 20 }
-        gaussianAdam.step("means", params: &cloud.means, grads: g.means, lr: lrMeans, width: 3)
-        gaussianAdam.step("rotations", params: &cloud.rotations, grads: g.rotations, lr: r.rotation, width: 4)
-        gaussianAdam.step("logScales", params: &cloud.logScales, grads: g.logScales, lr: r.scaling, width: 3)
-        gaussianAdam.step("opacityLogits", params: &cloud.opacityLogits, grads: g.opacityLogits, lr: r.opacity, width: 1)
-        gaussianAdam.step("shCoefficients", params: &cloud.shCoefficients, grads: g.shCoefficients, lr: r.feature,
-                          width: 3 * k, columnScale: shScale)
+        gaussianAdam.stepGaussians(&cloud, gradients: g, rates: r, positionLearningRate: lrMeans)
         if it <= config.densification.stopIteration { statistics.add(pass, screenGradients) }
     }
 
