@@ -135,6 +135,11 @@ public struct PLYFile: Equatable {
             let body = String(decoding: bytes[pos...], as: UTF8.self)
             var tokens = body.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" }).makeIterator()
             for spec in specs {
+                // n ASCII values take at least 2n − 1 bytes, so a count beyond that is truncated data
+                // (checked before reserving, so a forged header cannot make us allocate it).
+                guard spec.count <= (bytes.count - pos + 1) / max(2 * spec.props.count, 1) else {
+                    throw Error.truncated(name, "element '\(spec.name)' claims \(spec.count) rows, more than the file can hold")
+                }
                 var cols = [[Float]](repeating: [], count: spec.props.count)
                 for c in cols.indices { cols[c].reserveCapacity(spec.count) }
                 for row in 0..<spec.count {
@@ -152,8 +157,9 @@ public struct PLYFile: Equatable {
             let little = format == .binaryLittle
             for spec in specs {
                 let rowSize = spec.props.reduce(0) { $0 + $1.1.size }
-                let needed = rowSize * spec.count
-                guard bytes.count - pos >= needed else {
+                let (needed, overflow) = rowSize.multipliedReportingOverflow(by: spec.count)
+                guard !overflow, bytes.count - pos >= needed else {
+                    if overflow { throw Error.truncated(name, "element '\(spec.name)' claims \(spec.count) rows, more than the file can hold") }
                     throw Error.truncated(name, "element '\(spec.name)' needs \(needed) bytes, \(bytes.count - pos) left")
                 }
                 var cols = [[Float]](repeating: [Float](repeating: 0, count: spec.count), count: spec.props.count)

@@ -22,7 +22,7 @@ final class PLYTests: XCTestCase {
         XCTAssertEqual(ply.element("vertex")?.column("x"), [1.5, -2])
     }
 
-    func testErrorsNameTheFileAndProblem() {
+    func testErrorsNameTheFileAndProblem() throws {
         XCTAssertThrowsError(try PLYFile.read(URL(fileURLWithPath: "/nonexistent/a.ply"))) { e in
             XCTAssertEqual("\(e)", "/nonexistent/a.ply: cannot read the file (missing or no permission)")
         }
@@ -38,6 +38,14 @@ final class PLYTests: XCTestCase {
         let list = Data("ply\nformat ascii 1.0\nelement face 1\nproperty list uchar int vertex_indices\nend_header\n".utf8)
         XCTAssertThrowsError(try PLYFile.parse(list, name: "e.ply")) { e in XCTAssertTrue("\(e)".contains("list property")) }
         for e in [PLYFile.Error.badValue("f", "x")] { XCTAssertFalse("\(e)".contains("\n")) }
+        // Forged huge counts: an error, not an overflow trap or a giant allocation.
+        let hugeBinary = Data("ply\nformat binary_little_endian 1.0\nelement vertex 4611686018427387904\nproperty float x\nproperty float y\nend_header\n".utf8)
+        XCTAssertThrowsError(try PLYFile.parse(hugeBinary, name: "h.ply")) { e in XCTAssertTrue("\(e)".contains("more than the file can hold"), "\(e)") }
+        let hugeASCII = Data("ply\nformat ascii 1.0\nelement vertex 900000000000000\nproperty float x\nend_header\n1\n".utf8)
+        XCTAssertThrowsError(try PLYFile.parse(hugeASCII, name: "i.ply")) { e in XCTAssertTrue("\(e)".contains("more than the file can hold"), "\(e)") }
+        // A final value without a trailing newline is still fine.
+        let tight = try PLYFile.parse(Data("ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nend_header\n7".utf8), name: "j.ply")
+        XCTAssertEqual(tight.element("vertex")?.column("x"), [7])
     }
 }
 
