@@ -183,10 +183,15 @@ public enum Npy {
         guard let dtype = NpyArray.DType(descr: fields.descr) else {
             throw Error.unsupportedDType(path: path, descr: fields.descr)
         }
-        let count = fields.shape.reduce(1, *)
-        let expected = count * dtype.byteCount
+        // Overflow-checked: a forged shape must give an error, not a trap.
+        var count = 1, overflow = false
+        for d in fields.shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: d) }
+        let (expected, overflow2) = count.multipliedReportingOverflow(by: dtype.byteCount)
         let available = bytes.count - dataStart
-        guard available >= expected else {
+        guard !overflow, !overflow2, available >= expected else {
+            if overflow || overflow2 {
+                throw Error.badHeader(path: path, detail: "shape \(fields.shape) is larger than any file can hold")
+            }
             throw Error.truncated(path: path, expectedBytes: expected, actualBytes: available)
         }
         let values = try bytes.withUnsafeBytes { raw -> NpyArray.Values in

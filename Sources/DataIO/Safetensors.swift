@@ -177,7 +177,10 @@ public enum Safetensors {
                 throw Error.badOffsets(path: path, tensor: name, detail: "need [begin, end]")
             }
             let (begin, end) = (offsets[0], offsets[1])
-            let expected = shape.reduce(1, *) * dtype.byteCount
+            // Overflow-checked: a forged shape must give an error, not a trap.
+            var expected = dtype.byteCount, overflow = false
+            for d in shape where !overflow { (expected, overflow) = expected.multipliedReportingOverflow(by: d) }
+            guard !overflow else { throw Error.badHeader(path: path, detail: "entry '\(name)' has a shape \(shape) larger than any file") }
             guard begin >= 0, begin <= end, end <= bufferLength else {
                 throw Error.badOffsets(path: path, tensor: name, detail: "[\(begin), \(end)] outside the \(bufferLength)-byte data section")
             }
