@@ -35,7 +35,7 @@ let package = Package(
         // Layer 3: the paper's model (audio encoder, Audio-Plane, deformation and dynamism decoders).
         .target(name: "AudioPlane", dependencies: ["TensorCore", "NeuralNet", "Splatting"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: losses, optimisation loops, metrics.
-        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual", "AudioPlane"], exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "Training", dependencies: ["TensorCore", "NeuralNet", "Splatting", "DataIO", "Perceptual", "AudioFeatures", "AudioPlane"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 1: LPIPS perceptual metric and loss (AlexNet on the GEMM; weights from scripts/install-lpips-weights.sh).
         .target(name: "Perceptual", dependencies: ["TensorCore", "DataIO"], exclude: ["README.md"], swiftSettings: numericFlags),
         // Layer 3: the built-in synthetic talking head (procedural Gaussian head + espeak-ng visemes).

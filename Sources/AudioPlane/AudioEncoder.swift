@@ -28,6 +28,19 @@ public struct AudioEncoder: ParameterContainer, Sendable, Equatable {
         convs = (0..<4).map { Conv1d(inChannels: widths[$0], outChannels: widths[$0 + 1], kernelSize: 3, stride: 2, padding: 1, rng: &rng) }
         fc0 = Linear(inFeatures: 64, outFeatures: 64, rng: &rng)
         fc1 = Linear(inFeatures: 64, outFeatures: Self.codeDimension, rng: &rng)
+        // AudioNet: He-normal weights, zero biases. With PyTorch's default initialisation the
+        // per-frame variation of e is ~1% of its constant part on log-mel input in [0, 1] (each
+        // of the six layers shrinks the signal ~3×, the biases do not shrink), so the deformation
+        // starts deaf and the lips learn only very slowly; He keeps it at ~70% (DESIGN.md §3).
+        for i in convs.indices {
+            let fan = widths[i] * 3
+            convs[i].weight.data = Initialization.kaimingNormal(count: convs[i].weight.data.count, fanIn: fan, negativeSlope: Self.slope, rng: &rng)
+            convs[i].bias.data = [Float](repeating: 0, count: convs[i].bias.data.count)
+        }
+        fc0.weight.data = Initialization.kaimingNormal(count: 64 * 64, fanIn: 64, negativeSlope: Self.slope, rng: &rng)
+        fc0.bias.data = [Float](repeating: 0, count: 64)
+        fc1.weight.data = Initialization.kaimingNormal(count: 64 * Self.codeDimension, fanIn: 64, negativeSlope: nil, rng: &rng)
+        fc1.bias.data = [Float](repeating: 0, count: Self.codeDimension)
         let att = [Self.codeDimension, 16, 8, 4, 2, 1]
         attConvs = (0..<5).map { Conv1d(inChannels: att[$0], outChannels: att[$0 + 1], kernelSize: 3, stride: 1, padding: 1, rng: &rng) }
         attFC = Linear(inFeatures: Self.context, outFeatures: Self.context, rng: &rng)

@@ -42,6 +42,10 @@ public struct AudioPlaneConfig: Codable, Equatable, Sendable {
     /// Grid initialisation: every grid value ~ 1 + U(−spread, spread), so the products of eq. 6
     /// start near 1 (K-Planes initialises its time planes to 1), not near 0.
     public var gridInitSpread: Float = 0.1
+    /// Spread of the audio prototype grid A's initial values (1 + U(−spread, spread)); nil: the
+    /// same as `gridInitSpread`. The attention (eq. 4) can only tell prototypes apart by how they
+    /// differ, so a wider spread lets the audio code steer f_a from the first iterations.
+    public var prototypeInitSpread: Float? = nil
     /// D1's output layer starts at `scale ×` the PyTorch bound (bias 0), so ΔG ≈ 0 at first and
     /// training starts from the canonical head. Tests use 1 for well-conditioned gradients.
     public var deformationOutputInitScale: Float = 0.01

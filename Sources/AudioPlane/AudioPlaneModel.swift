@@ -39,7 +39,7 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
             PlaneLevel(resolution: s * config.resolution, dimension: config.featureDimension,
                        hasAudio: config.audio == .plane, attention: config.attention,
                        attentionHidden: config.attentionHidden, codeDimension: config.audioCodeDimension,
-                       spread: config.gridInitSpread, rng: &rng)
+                       spread: config.gridInitSpread, prototypeSpread: config.prototypeInitSpread, rng: &rng)
         }
         let f = config.featureWidth
         deformation = MLP(widths: [f] + config.deformationHidden + [AudioPlaneConfig.deltaWidth], activation: .relu, rng: &rng)
@@ -154,18 +154,7 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
                 for g in 0..<n { for j in 0..<a.count { features[g * fw + start + j] = a[j] } }
             }
         }
-        let (deltaRows, dRows, decoderSaved) = timings.measure("decoders") { () -> ([Float], [Float], DecoderSaved) in
-            if let dynamism, n > 0, FusedDecoders.applies(deformation, dynamism) {
-                var (delta, z, saved) = FusedDecoders.forward(deformation, dynamism, features: features, rows: n)
-                Activation.sigmoid.apply(&z)
-                return (delta, z, .fused(saved))
-            }
-            let (delta, s1) = deformation.forward(features, rows: n)
-            guard let dynamism else { return (delta, [Float](repeating: 1, count: n), .separate(s1, nil)) }
-            var (z, s2) = dynamism.forward(features, rows: n)
-            Activation.sigmoid.apply(&z)
-            return (delta, z, .separate(s1, s2))
-        }
+        let (deltaRows, dRows, decoderSaved) = timings.measure("decoders") { decode(features, rows: n) }
         let (rowOf, d, deformed) = timings.measure("deformation") { () -> ([Int32], [Float], GaussianCloud) in
             var rowOf = [Int32](repeating: 0, count: n), d = [Float](repeating: 0, count: n)
             for (i, g) in rowOrder.enumerated() { rowOf[Int(g)] = Int32(i); d[Int(g)] = dRows[i] }
@@ -176,6 +165,21 @@ public struct AudioPlaneModel: ParameterContainer, Sendable, Equatable {
                                  dynamismRows: dRows, decoders: decoderSaved, rowOf: rowOf,
                                  deltaRows: deltaRows, dynamism: d, timings: timings)
         return (Output(cloud: deformed, dynamism: d), state)
+    }
+
+    /// D1 and D2 on feature rows [n, F]: ΔG rows [n, 14], d rows [n] (sigmoid applied; all 1 with
+    /// `dynamism: off`) and what backward needs.
+    func decode(_ features: [Float], rows n: Int) -> ([Float], [Float], DecoderSaved) {
+        if let dynamism, n > 0, FusedDecoders.applies(deformation, dynamism) {
+            var (delta, z, saved) = FusedDecoders.forward(deformation, dynamism, features: features, rows: n)
+            Activation.sigmoid.apply(&z)
+            return (delta, z, .fused(saved))
+        }
+        let (delta, s1) = deformation.forward(features, rows: n)
+        guard let dynamism else { return (delta, [Float](repeating: 1, count: n), .separate(s1, nil)) }
+        var (z, s2) = dynamism.forward(features, rows: n)
+        Activation.sigmoid.apply(&z)
+        return (delta, z, .separate(s1, s2))
     }
 
     /// G' = G + d·ΔG (eq. 7) on means, quaternions, log-scales, opacity logits and SH-DC (k = 0);

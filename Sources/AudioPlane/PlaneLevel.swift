@@ -22,18 +22,19 @@ public struct PlaneLevel: ParameterContainer, Sendable, Equatable {
     public var prototypes: Tensor
     public var attention: PrototypeAttention
 
-    /// Grids ~ 1 + U(−spread, spread) so the products of eq. 6 start near 1 (K-Planes practice).
+    /// Grids ~ 1 + U(−spread, spread) (prototypes: `prototypeSpread` when given) so the products of eq. 6 start near 1 (K-Planes practice).
     public init(resolution r: Int, dimension d: Int, hasAudio: Bool, attention mode: AudioPlaneConfig.Attention,
-                attentionHidden: [Int], codeDimension: Int, spread: Float, rng: inout SeededRandom) {
+                attentionHidden: [Int], codeDimension: Int, spread: Float, prototypeSpread: Float? = nil,
+                rng: inout SeededRandom) {
         resolution = r; dimension = d; self.hasAudio = hasAudio
-        func grid(_ shape: [Int]) -> Tensor {
+        func grid(_ shape: [Int], spread: Float = spread) -> Tensor {
             let n = shape.reduce(1, *)
             return Tensor(shape: shape, data: (0..<n).map { _ in 1 + rng.uniform(-spread, spread) })
         }
         planes = grid([3, r, r, d])
         if hasAudio {
             lines = grid([3, r, d])
-            prototypes = grid([r, d])
+            prototypes = grid([r, d], spread: prototypeSpread ?? spread)
         } else {
             lines = Tensor(zeros: [0]); prototypes = Tensor(zeros: [0])
         }

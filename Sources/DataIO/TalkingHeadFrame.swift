@@ -74,6 +74,18 @@ extension TalkingHeadDataset {
             audioFeature: audioFeature(index))
     }
 
+    /// Only what inference needs of frame `index`: the torso image over `bc.jpg` ([H, W, 3] RGB),
+    /// decoded from disk (no ground truth, parsing or landmarks). Same errors as `loadFrame`.
+    public func loadBackground(_ index: Int) throws -> Image8 {
+        let id = frames[index].imageID
+        let url = layout.torsoImage(id)
+        let torso = try Self.loadImage(url, frame: id, channels: 4)
+        guard torso.width == width, torso.height == height else {
+            throw Error.wrongImageSize(url.path, frame: id, got: "\(torso.width)×\(torso.height)", expected: "\(width)×\(height)")
+        }
+        return Self.composite(torso, over: backgroundImage)
+    }
+
     /// `top` (RGBA, straight alpha) over `bottom` (RGB), rounded to 8 bits: top·a + bottom·(1 − a).
     public static func composite(_ top: Image8, over bottom: Image8) -> Image8 {
         precondition(top.channels == 4 && bottom.channels == 3 && top.width == bottom.width && top.height == bottom.height)

@@ -14,4 +14,14 @@ public enum Initialization {
     public static func uniform(count: Int, bound: Float, rng: inout SeededRandom) -> [Float] {
         (0..<count).map { _ in rng.uniform(-bound, bound) }
     }
+
+    /// He/Kaiming-normal weights for a layer followed by a (leaky) ReLU with `negativeSlope`:
+    /// N(0, gain²/fan_in) with gain² = 2/(1 + slope²) — keeps the signal's second moment through
+    /// a deep stack (PyTorch's default shrinks it by about 3× per layer). `negativeSlope` nil: a
+    /// linear layer (gain 1, LeCun-normal).
+    public static func kaimingNormal(count: Int, fanIn: Int, negativeSlope: Float?, rng: inout SeededRandom) -> [Float] {
+        let gain2: Float = negativeSlope.map { 2 / (1 + $0 * $0) } ?? 1
+        let std = (gain2 / Float(max(fanIn, 1))).squareRoot()
+        return (0..<count).map { _ in std * rng.normal() }
+    }
 }

@@ -107,29 +107,9 @@ public enum TalkingHeadCheckpoint {
         guard archive.metadata["format"] == format else { throw fail("not a talking-head checkpoint (metadata 'format' is \(archive.metadata["format"] ?? "missing"))") }
         guard let it = archive.metadata["iteration"].flatMap(Int.init), it >= 0 else { throw fail("metadata 'iteration' is missing") }
         do {
-            // Canonical Gaussians.
-            guard let n = archive.tensors["gaussians.opacityLogits"]?.shape.first else { throw fail("tensor 'gaussians.opacityLogits' is missing") }
-            var cloud = GaussianCloud(shDegree: config.shDegree)
-            for name in GaussianCloud.parameterNames {
-                let w = cloud.parameterWidth(name)
-                let values = try archive.floats("gaussians." + name, shape: w == 1 ? [n] : [n, w], path: path)
-                switch name {
-                case "means": cloud.means = values
-                case "rotations": cloud.rotations = values
-                case "logScales": cloud.logScales = values
-                case "opacityLogits": cloud.opacityLogits = values
-                default: cloud.shCoefficients = values
-                }
-            }
-            guard cloud.isConsistent else { throw fail("the Gaussian arrays are inconsistent") }
-            // Model parameters.
-            var set = ParameterSet()
-            for name in trainer.model.namedParameters().names {
-                guard let e = archive.tensors["model." + name] else { throw fail("tensor 'model.\(name)' is missing") }
-                set.append(name, Tensor(shape: e.shape, data: e.floatValues()))
-            }
-            var model = trainer.model
-            do { try model.load(set) } catch { throw fail("\(error)") }
+            let cloud = try canonicalCloud(archive, shDegree: config.shDegree, path: path)
+            let n = cloud.count
+            let model = try modelParameters(archive, initial: trainer.model, path: path)
             // Adam.
             guard let stepsData = archive.metadata["adam.steps"]?.data(using: .utf8),
                   let steps = try JSONSerialization.jsonObject(with: stepsData) as? [String: [Int]] else { throw fail("metadata 'adam.steps' is missing or malformed") }
@@ -164,5 +144,41 @@ public enum TalkingHeadCheckpoint {
             trainer.log = rows.filter { $0.iteration <= it }
         }
         return trainer
+    }
+
+    /// The canonical Gaussians `gaussians.*` of a weights archive.
+    static func canonicalCloud(_ archive: SafetensorsArchive, shDegree: Int, path: String) throws -> GaussianCloud {
+        func fail(_ m: String) -> TrainingError { .corruptCheckpoint("\(path): \(m)") }
+        guard let n = archive.tensors["gaussians.opacityLogits"]?.shape.first else { throw fail("tensor 'gaussians.opacityLogits' is missing") }
+        var cloud = GaussianCloud(shDegree: shDegree)
+        do {
+            for name in GaussianCloud.parameterNames {
+                let w = cloud.parameterWidth(name)
+                let values = try archive.floats("gaussians." + name, shape: w == 1 ? [n] : [n, w], path: path)
+                switch name {
+                case "means": cloud.means = values
+                case "rotations": cloud.rotations = values
+                case "logScales": cloud.logScales = values
+                case "opacityLogits": cloud.opacityLogits = values
+                default: cloud.shCoefficients = values
+                }
+            }
+        } catch let e as TrainingError { throw e } catch { throw fail("\(error)") }
+        guard cloud.isConsistent else { throw fail("the Gaussian arrays are inconsistent") }
+        return cloud
+    }
+
+    /// `initial` (a model built from the directory's config) with every `model.*` tensor of the
+    /// archive loaded into it (names and shapes must match).
+    static func modelParameters(_ archive: SafetensorsArchive, initial: AudioPlaneModel, path: String) throws -> AudioPlaneModel {
+        func fail(_ m: String) -> TrainingError { .corruptCheckpoint("\(path): \(m)") }
+        var set = ParameterSet()
+        for name in initial.namedParameters().names {
+            guard let e = archive.tensors["model." + name] else { throw fail("tensor 'model.\(name)' is missing") }
+            set.append(name, Tensor(shape: e.shape, data: e.floatValues()))
+        }
+        var model = initial
+        do { try model.load(set) } catch { throw fail("\(error)") }
+        return model
     }
 }

@@ -53,6 +53,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var lambdaLPIPS: Float = 0.05
     public var lambdaDSSIM: Float = 0.2
     public var lambdaMask: Float = 0.1
+    /// Extra L1 on the lips rectangle (mean over its pixels), as ER-NeRF's lip emphasis: the
+    /// mouth is ~2% of the frame, so the full-frame L1 barely asks the shared networks for it.
+    public var lambdaMouthL1: Float = 0
     /// Side of the LPIPS crops in pixels (clamped to the image; at least `LPIPS.minimumSize`).
     public var lpipsPatchSize = 64
     /// The control of the acceptance test: train (and validate) with every audio window zeroed,
@@ -159,6 +162,7 @@ extension TrainingConfig {
         try take(.lambdaLPIPS, &self.lambdaLPIPS)
         try take(.lambdaDSSIM, &self.lambdaDSSIM)
         try take(.lambdaMask, &self.lambdaMask)
+        try take(.lambdaMouthL1, &self.lambdaMouthL1)
         try take(.lpipsPatchSize, &self.lpipsPatchSize)
         try take(.zeroAudio, &self.zeroAudio)
         try take(.gaussianRates, &self.gaussianRates)

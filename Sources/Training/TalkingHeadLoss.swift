@@ -14,6 +14,7 @@ import TensorCore
 ///
 ///     LPIPS available:  L = L1(x, y) + λ_LPIPS·(LPIPS(x|mouth, y|mouth) + LPIPS(x|patch, y|patch)) [+ λ_mask·L_mask]
 ///     D-SSIM stand-in:  L = (1 − λ_DSSIM)·L1(x, y) + λ_DSSIM·(1 − SSIM(x, y))                      [+ λ_mask·L_mask]
+///     either, when λ_mouth > 0:  + λ_mouth·L1(x|lips, y|lips)   (mean over the lips rectangle)
 ///
 /// `mouth` is a square crop of side s (`lpipsPatchSize`, clamped to the image, ≥ `LPIPS.minimumSize`)
 /// centred on the lips rectangle; `patch` a random s×s crop. L_mask (eq. 9, `MarginMaskLoss`) compares
@@ -41,6 +42,7 @@ public final class TalkingHeadLoss {
     public let lambdaLPIPS: Float
     public let lambdaDSSIM: Float
     public let lambdaMask: Float
+    public let lambdaMouthL1: Float
     public let margin: Float
     public let patchSize: Int
     /// Non-nil when the perceptual term is LPIPS; nil means D-SSIM.
@@ -52,6 +54,7 @@ public final class TalkingHeadLoss {
         lambdaLPIPS = config.lambdaLPIPS
         lambdaDSSIM = config.lambdaDSSIM
         lambdaMask = config.lambdaMask
+        lambdaMouthL1 = config.lambdaMouthL1
         margin = config.model.margin
         patchSize = config.lpipsPatchSize
         self.lpips = lpips.map { LPIPSSession(network: $0) }
@@ -99,6 +102,24 @@ public final class TalkingHeadLoss {
             terms.total = (1 - lambda) * l1.loss + lambda * (1 - s.ssim)
             dx = [Float](repeating: 0, count: x.count)
             for i in dx.indices { dx[i] = (1 - lambda) * l1.gradient[i] - lambda * s.gradient[i] }
+        }
+        if lambdaMouthL1 > 0 {
+            let lips = sample.lips
+            let rect = PixelRect(rowMin: max(lips.rowMin, 0), rowMax: min(lips.rowMax, h), colMin: max(lips.colMin, 0), colMax: min(lips.colMax, w))
+            if !rect.isEmpty {
+                let scale = lambdaMouthL1 / Float(3 * (rect.rowMax - rect.rowMin) * (rect.colMax - rect.colMin))
+                var sum: Float = 0
+                for r in rect.rowMin..<rect.rowMax {
+                    for c in rect.colMin..<rect.colMax {
+                        for ch in 0..<3 {
+                            let i = 3 * (r * w + c) + ch, e = x[i] - y[i]
+                            sum += abs(e)
+                            dx[i] += e > 0 ? scale : (e < 0 ? -scale : 0)
+                        }
+                    }
+                }
+                terms.total += scale * sum
+            }
         }
         var dAlpha = [Float](repeating: 0, count: p)
         let bg = sample.background

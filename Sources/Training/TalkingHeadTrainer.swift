@@ -182,15 +182,16 @@ public final class TalkingHeadTrainer {
     }
 
     /// The composited frame x = c + (1 − α)·b of `sample` with the current head (canonical in the
-    /// coarse stage, deformed by the model in the fine stage), [H, W, 3], full SH degree.
+    /// coarse stage, deformed by the model in the fine stage), [H, W, 3], full SH degree, as an
+    /// 8-bit video frame would hold it (`Compositing.quantizedFrame`).
     public func renderFrame(_ sample: TalkingHeadSample, deformed: Bool) -> [Float] {
         let head = deformed ? model.forward(cloud, audioWindow: sample.audioWindow).0.cloud : cloud
         let pass = renderer.render(head, camera: sample.camera)
-        return Compositing.composite(headRGB: pass.images.image, headAlpha: pass.images.alpha, background: sample.background)
+        return Compositing.quantizedFrame(headRGB: pass.images.image, headAlpha: pass.images.alpha, background: sample.background)
     }
 
     /// Mean PSNR and mouth-region PSNR (lips rectangle) over up to `config.validationFrames` val
-    /// frames (train frames when the dataset has no val split), prediction clamped to [0, 1].
+    /// frames (train frames when the dataset has no val split), the prediction as an 8-bit frame.
     public func validate() throws -> (psnr: Double, mouthPSNR: Double) {
         var indices = data.validationIndices(count: config.validationFrames)
         if indices.isEmpty { indices = Array(data.trainIndices.prefix(config.validationFrames)) }
@@ -198,7 +199,7 @@ public final class TalkingHeadTrainer {
         var psnr = 0.0, mouth = 0.0, mouthCount = 0
         for i in indices {
             let s = try sample(i)
-            let x = renderFrame(s, deformed: deformed).map { min(max($0, 0), 1) }
+            let x = renderFrame(s, deformed: deformed)
             psnr += ImageLosses.psnr(x, s.groundTruth)
             let w = s.camera.width, h = s.camera.height
             let rect = PixelRect(rowMin: max(s.lips.rowMin, 0), rowMax: min(s.lips.rowMax, h),

@@ -17,6 +17,8 @@ struct AudioPlaneCommand: ParsableCommand {
             DatasetCommand.self,
             LPIPSCommand.self,
             TrainCommand.self,
+            RenderCommand.self,
+            EvalCommand.self,
         ])
 
     /// Runs the command; any error becomes one line on stderr and exit code 1 (2 for usage errors).

@@ -1,55 +1,133 @@
 import ArgumentParser
+import DataIO
 import Foundation
+import Perceptual
+import SyntheticSpeaker
 import TensorCore
+import Training
 
-/// `audioplane demo`: the one-command tour. Today it exercises the Gaussian-splatting engine end to
-/// end (sample scene → render → fit from a random start → held-out PSNR); the talking-head stages
-/// (synthetic speaker → trained model → talking video + metrics) join it as they land.
+/// `audioplane demo`: the whole product in one command — synthesize a speaker, train a talking
+/// head on it with the `quick` preset, make it say a sentence it never heard, and measure it on a
+/// held-out recording. Every step writes atomically and is skipped when already done, so an
+/// interrupted demo continues where it stopped when run again (training resumes from its checkpoint).
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "One-command tour: sample scene → render → fit from scratch → held-out PSNR.",
+        abstract: "Synthetic speaker → trained talking head → new lip-synced video + held-out metrics, in one command.",
         discussion: """
-        Writes OUT/scene (a 30k-Gaussian head, 20 views at --size), OUT/rendered (its held-out
-        views rendered from the PLY), OUT/fitted.ply (a scene fitted from random Gaussians) and
-        OUT/fitted-views (the fitted scene from the held-out cameras). Finished steps are skipped
-        when the command is run again.
+        Writes OUT/speaker (the training dataset), OUT/heldout (new sentences of the same person),
+        OUT/model (the trained head), OUT/new-sentence.mp4 (a sentence the model never heard),
+        OUT/heldout-comparison.mp4 (prediction | ground truth on the held-out recording) and
+        OUT/metrics.json. Run it again after an interruption to continue.
         """)
 
     @Option(help: "Output folder.")
     var out: String = "out/demo"
-    @Option(help: "Image size in pixels.")
+    @Option(help: "Frame size in pixels (256 or 512).")
     var size: Int = 256
-    @Option(help: "Fitting iterations.")
-    var iterations: Int = 3000
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 1
+    @Option(help: "Seconds of training video.")
+    var seconds: Double = 60
+    @Option(help: "Random seed of training.")
+    var seed: UInt64 = 0
+    @Option(help: "Sentence for the new video.")
+    var text: String = "Hello! I am a talking head made of Gaussian splats, and I can say anything you type."
+
+    static let heldOutSeconds = 12.0
 
     func validate() throws {
-        guard size >= 64, iterations > 0 else { throw ValidationError("--size must be ≥ 64 and --iterations positive") }
+        guard [256, 512].contains(size) else { throw ValidationError("--size must be 256 or 512") }
+        guard seconds >= 5 && seconds <= 600 else { throw ValidationError("--seconds must be between 5 and 600") }
     }
 
     func run() throws {
         let root = URL(fileURLWithPath: out)
-        let scene = root.appendingPathComponent("scene").path
+        try createFolder(root)
         let start = monotonicSeconds()
-        func exists(_ p: String) -> Bool { FileManager.default.fileExists(atPath: p) }
-        logLine("demo 1/4: sample scene → \(scene)")
-        if !exists(scene + "/transforms_val.json") {
-            try SplatSample.parse(["--out", scene, "--size", "\(size)", "--seed", "\(seed)"]).run()
+        let speaker = root.appendingPathComponent("speaker"), heldOut = root.appendingPathComponent("heldout")
+        let modelDir = root.appendingPathComponent("model")
+
+        logLine("demo 1/5: synthesize the speaker (\(Int(seconds)) s at \(size)×\(size)) → \(speaker.path)")
+        try synthesize(speaker, seconds: seconds, textSeed: 1)
+        logLine("demo 2/5: synthesize a held-out recording (new sentences, \(Int(Self.heldOutSeconds)) s) → \(heldOut.path)")
+        try synthesize(heldOut, seconds: Self.heldOutSeconds, textSeed: 2)
+
+        logLine("demo 3/5: train the talking head (quick preset) → \(modelDir.path)")
+        try train(data: speaker, model: modelDir)
+
+        let head = try TrainedTalkingHead.load(modelDir)
+        let video = root.appendingPathComponent("new-sentence.mp4")
+        logLine("demo 4/5: say a new sentence → \(video.path)")
+        let synthesizer = try TalkingHeadSynthesizer(head: head, poses: TalkingHeadDataset(folder: speaker, cacheBytes: 64 << 20))
+        let speech = try SpeechInput.text(text, voice: "en-us", temporaryFolder: FileManager.default.temporaryDirectory)
+        defer { speech.removeTemporaryFiles() }
+        let renderProgress = ProgressReporter(stage: "render", total: speech.frameCount)
+        let rendered = try TalkingHeadVideo.render(synthesizer, speech: speech, to: video, progress: { done, _ in renderProgress.update(done) })
+
+        let comparison = root.appendingPathComponent("heldout-comparison.mp4")
+        logLine("demo 5/5: evaluate on the held-out recording → \(comparison.path)")
+        let heldOutData = try TalkingHeadDataset(folder: heldOut, cacheBytes: 64 << 20)
+        let evaluator = try TalkingHeadSynthesizer(head: head, poses: heldOutData)
+        let indices = TalkingHeadEvaluator.frames(of: heldOutData, split: .all, trainedOn: nil, maxFrames: nil)
+        let writer = try VideoWriter(url: comparison, width: 2 * heldOutData.width, height: heldOutData.height,
+                                     audio: heldOutData.layout.audio)
+        let evalProgress = ProgressReporter(stage: "eval", total: indices.count)
+        let report: MetricsReport
+        do {
+            report = try TalkingHeadEvaluator.evaluate(evaluator, indices: indices, metrics: try ImageMetrics.withInstalledLPIPS(),
+                                                       comparison: writer) { evalProgress.update($0) }
+            _ = try writer.finish()
+        } catch {
+            writer.cancel()
+            throw error
         }
-        logLine("demo 2/4: render the held-out views from the PLY → \(out)/rendered")
-        try SplatRender.parse([scene + "/scene.ply", "--transforms", scene + "/transforms_val.json",
-                               "--out", out + "/rendered"]).run()
-        logLine("demo 3/4: fit a scene from \(2000) random Gaussians, \(iterations) iterations → \(out)/fitted.ply")
-        if !exists(out + "/fitted.ply") {
-            try SplatFit.parse(["--data", scene, "--out", out + "/fitted.ply", "--iterations", "\(iterations)",
-                                "--init-count", "2000", "--max-gaussians", "60000", "--seed", "\(seed)"]).run()
+        try writeAtomically(Data((report.jsonLine() + "\n").utf8), to: root.appendingPathComponent("metrics.json"))
+
+        let log = head.config
+        let lastRow = (try? String(contentsOf: TalkingHeadCheckpoint.logURL(modelDir), encoding: .utf8)).flatMap(TrainingLogRow.parse)?.last
+        func db(_ v: Double?) -> String { v.map { String(format: "%.2f dB", $0) } ?? "n/a" }
+        print("""
+        demo finished in \(ProgressReporter.clock(monotonicSeconds() - start)) (\(out))
+          model:            \(modelDir.path) (\(head.cloud.count) Gaussians, \(log.totalIterations) iterations; training val PSNR \(db(lastRow?.psnr)), mouth \(db(lastRow?.mouthPSNR)))
+          new sentence:     \(video.path) (\(rendered.frames) frames, rendered at \(String(format: "%.1f", rendered.framesPerSecond)) frames/s)
+          held-out video:   \(comparison.path) (prediction | ground truth)
+          held-out metrics: PSNR \(db(report.psnr)), SSIM \(String(format: "%.4f", report.ssim)), LPIPS \(report.lpips.map { String(format: "%.4f", $0) } ?? "n/a (weights not installed)"), mouth PSNR \(db(report.mouthPSNR)) over \(report.frames) frames (\(root.appendingPathComponent("metrics.json").path))
+        """)
+    }
+
+    /// Generates a dataset of the demo speaker (identity seed 1) unless a complete one is there.
+    func synthesize(_ folder: URL, seconds: Double, textSeed: UInt64) throws {
+        if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("synth.json").path),
+           let meta = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           meta["complete"] as? Bool == true, let settings = meta["settings"] as? [String: Any],
+           settings["size"] as? Int == size, (settings["seconds"] as? NSNumber)?.doubleValue == seconds,
+           settings["text_seed"] as? Int == Int(textSeed) {
+            logLine("  (already there)")
+            return
         }
-        logLine("demo 4/4: render the fitted scene from the held-out cameras → \(out)/fitted-views")
-        try SplatRender.parse([out + "/fitted.ply", "--transforms", scene + "/transforms_val.json",
-                               "--out", out + "/fitted-views"]).run()
-        print(String(format: "demo finished in %@: compare %@/rendered (truth) with %@/fitted-views (fitted)",
-                     ProgressReporter.clock(monotonicSeconds() - start), out, out))
+        try? FileManager.default.removeItem(at: folder)
+        _ = try SyntheticDataset.generate(SynthSettings(seconds: seconds, size: size, identitySeed: 1, textSeed: textSeed), to: folder)
+    }
+
+    /// Trains (or resumes, or skips a finished) quick-preset model; Ctrl-C checkpoints and exits 130.
+    func train(data folder: URL, model: URL) throws {
+        let data = try TalkingHeadTrainingData(folder: folder)
+        let lpips = try LPIPS.loadInstalled()
+        let trainer: TalkingHeadTrainer
+        if FileManager.default.fileExists(atPath: TalkingHeadCheckpoint.weightsURL(model).path) {
+            trainer = try TalkingHeadCheckpoint.resume(from: model, data: data, lpips: lpips)
+            if trainer.isFinished { logLine("  (already trained)"); return }
+            logLine("  resuming at iteration \(trainer.iteration)")
+        } else {
+            var config = TrainingConfig.quick(audioChannels: data.audioChannels)
+            config.seed = seed
+            trainer = try TalkingHeadTrainer(config: config, data: data, lpips: lpips)
+        }
+        interruptRequested = 0
+        signal(SIGINT) { _ in interruptRequested = 1 }
+        defer { signal(SIGINT, SIG_DFL) }
+        if try trainer.train(output: model, shouldStop: { interruptRequested != 0 }) == .interrupted {
+            print("demo: interrupted during training at iteration \(trainer.iteration); checkpoint written — run the same command again to continue")
+            throw ExitCode(130)
+        }
     }
 }

@@ -10,7 +10,7 @@ struct SplatCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "splat",
         abstract: "Plain 3D Gaussian splatting: render and fit scenes (3DGS PLY + transforms JSON).",
-        subcommands: [SplatRender.self, SplatFit.self, SplatSample.self])
+        subcommands: [SplatRender.self, SplatFit.self, SplatSample.self, SplatTour.self])
 }
 
 /// Parses "r,g,b" with components in [0, 1].

@@ -54,6 +54,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .customLong("zero-audio"), help: "Control run: every audio window zeroed (the model cannot hear the speech).")
     var zeroAudio = false
 
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "Override one setting of config.json, as KEY=VALUE (repeatable; dotted keys, JSON values).",
+        discussion: "e.g. --config lambdaMask=0.2 --config densification.maxGaussians=20000 --config model.scales=[1,2]"))
+    var overrides: [String] = []
+
     @Flag(name: .long, help: "Continue the run saved in --out.")
     var resume = false
 
@@ -66,8 +71,8 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let iterations { guard iterations >= 0 else { throw ValidationError("--iterations must be ≥ 0") } }
         if let coarseIterations { guard coarseIterations >= 0 else { throw ValidationError("--coarse-iterations must be ≥ 0") } }
-        if resume && (coarseIterations != nil || zeroAudio || audio != .plane || dynamism != .on) {
-            throw ValidationError("--coarse-iterations, --audio, --dynamism and --zero-audio cannot change a resumed run (they are in its config.json)")
+        if resume && (coarseIterations != nil || zeroAudio || audio != .plane || dynamism != .on || !overrides.isEmpty) {
+            throw ValidationError("--coarse-iterations, --audio, --dynamism, --zero-audio and --config cannot change a resumed run (they are in its config.json)")
         }
     }
 
@@ -93,6 +98,7 @@ struct TrainCommand: ParsableCommand {
             config.model.audio = audio
             config.model.dynamism = dynamism
             config.zeroAudio = zeroAudio
+            config = try config.applying(overrides: overrides)
             trainer = try TalkingHeadTrainer(config: config, data: trainingData, lpips: lpips)
         }
         trainer.showProgress = !quiet

@@ -16,6 +16,15 @@ public enum Compositing {
         return out
     }
 
+    /// The frame as a video shows it, for metrics: `composite(…)` clamped to [0, 1] and rounded to
+    /// 8 bits (`Image8(floats:)`), returned as floats k/255 `[H, W, 3]`. Training's validation and
+    /// `eval` both score this, so their numbers agree exactly, and a render identical to an 8-bit
+    /// ground truth scores PSNR = inf.
+    public static func quantizedFrame(headRGB: [Float], headAlpha: [Float], background: [Float]) -> [Float] {
+        let frame = composite(headRGB: headRGB, headAlpha: headAlpha, background: background)
+        return frame.map { v in (v.isNaN ? 0 : (min(max(v, 0), 1) * 255).rounded()) / 255 }
+    }
+
     /// Same into a caller-owned buffer of `[H, W, 3]` (reuse it across frames).
     public static func composite(headRGB: [Float], headAlpha: [Float], background: [Float], into out: inout [Float]) {
         let p = headAlpha.count
@@ -44,9 +53,10 @@ public enum Compositing {
         headRGB.withUnsafeBufferPointer { rgb in headAlpha.withUnsafeBufferPointer { a in
             background.pixels.withUnsafeBufferPointer { bg in out.pixels.withUnsafeMutableBufferPointer { o in
                 for i in 0..<p {
-                    let t = (1 - a[i]) * (1 / 255 as Float)
+                    // The same operations as `quantizedFrame` on `Image8.rgbFloats` (bit-identical frames).
+                    let t = 1 - a[i]
                     for c in 0..<3 {
-                        let v = rgb[3 * i + c] + t * Float(bg[3 * i + c])
+                        let v = rgb[3 * i + c] + t * (Float(bg[3 * i + c]) / 255)
                         o[3 * i + c] = UInt8((v.isNaN ? 0 : min(max(v, 0), 1) * 255).rounded())
                     }
                 }
