@@ -44,8 +44,9 @@ public struct AudioPlaneConfig: Codable, Equatable, Sendable {
     public var gridInitSpread: Float = 0.1
     /// Spread of the audio prototype grid A's initial values (1 + U(−spread, spread)); nil: the
     /// same as `gridInitSpread`. The attention (eq. 4) can only tell prototypes apart by how they
-    /// differ, so a wider spread lets the audio code steer f_a from the first iterations.
-    public var prototypeInitSpread: Float? = nil
+    /// differ, so a wider spread lets the audio code steer f_a from the first iterations (measured
+    /// on the synthetic speaker: +0.2 dB mouth PSNR after 3,000 fine iterations over 0.1).
+    public var prototypeInitSpread: Float? = 0.5
     /// D1's output layer starts at `scale ×` the PyTorch bound (bias 0), so ΔG ≈ 0 at first and
     /// training starts from the canonical head. Tests use 1 for well-conditioned gradients.
     public var deformationOutputInitScale: Float = 0.01

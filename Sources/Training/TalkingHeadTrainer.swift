@@ -184,8 +184,15 @@ public final class TalkingHeadTrainer {
     /// The composited frame x = c + (1 − α)·b of `sample` with the current head (canonical in the
     /// coarse stage, deformed by the model in the fine stage), [H, W, 3], full SH degree, as an
     /// 8-bit video frame would hold it (`Compositing.quantizedFrame`).
-    public func renderFrame(_ sample: TalkingHeadSample, deformed: Bool) -> [Float] {
-        let head = deformed ? model.forward(cloud, audioWindow: sample.audioWindow).0.cloud : cloud
+    /// `cache` is the current cloud's `spatialFeatureCache` when several frames are rendered (built
+    /// here otherwise); the deformation is the inference path `AudioPlaneModel.infer`, as in `eval`.
+    public func renderFrame(_ sample: TalkingHeadSample, deformed: Bool, cache: SpatialFeatureCache? = nil) -> [Float] {
+        var head = cloud
+        if deformed {
+            var unused = StageTimings()
+            head = model.infer(cloud, audioWindow: sample.audioWindow, cache: cache ?? model.spatialFeatureCache(for: cloud),
+                               timings: &unused).cloud
+        }
         let pass = renderer.render(head, camera: sample.camera)
         return Compositing.quantizedFrame(headRGB: pass.images.image, headAlpha: pass.images.alpha, background: sample.background)
     }
@@ -196,10 +203,11 @@ public final class TalkingHeadTrainer {
         var indices = data.validationIndices(count: config.validationFrames)
         if indices.isEmpty { indices = Array(data.trainIndices.prefix(config.validationFrames)) }
         let deformed = iteration > config.coarseIterations
+        let cache = deformed ? model.spatialFeatureCache(for: cloud) : nil
         var psnr = 0.0, mouth = 0.0, mouthCount = 0
         for i in indices {
             let s = try sample(i)
-            let x = renderFrame(s, deformed: deformed)
+            let x = renderFrame(s, deformed: deformed, cache: cache)
             psnr += ImageLosses.psnr(x, s.groundTruth)
             let w = s.camera.width, h = s.camera.height
             let rect = PixelRect(rowMin: max(s.lips.rowMin, 0), rowMax: min(s.lips.rowMax, h),

@@ -45,6 +45,7 @@ final class TalkingHeadChainTests: XCTestCase {
         var c = AudioPlaneConfig(audioChannels: 5)
         c.resolution = 8
         c.gridInitSpread = 0.3
+        c.prototypeInitSpread = nil        // prototypes like the other grids (sharp ×20 attention below)
         c.deformationOutputInitScale = 0.3     // visible deformation, still on screen
         c.seed = 3
         var model = try AudioPlaneModel(config: c, headBox: Self.box)
@@ -111,6 +112,7 @@ final class TalkingHeadChainTests: XCTestCase {
         var config = TrainingConfig.quick(audioChannels: 5)
         config.perceptual = .dssim
         config.lambdaDSSIM = 0
+        config.lambdaMouthL1 = 0       // its gradient is checked in TalkingHeadLossTests (piecewise linear)
         let loss = TalkingHeadLoss(config: config, lpips: nil)
         let renderer = SplatRenderer()
         let (out, state) = model.forward(cloud, audioWindow: sample.audioWindow)
