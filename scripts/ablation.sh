@@ -10,13 +10,13 @@
 set -euo pipefail
 if [ $# -lt 3 ]; then echo "usage: $0 DATA HELDOUT OUT [extra train flags...]" >&2; exit 64; fi
 data=$1 heldout=$2 out=$3; shift 3
-bin=${AUDIOPLANE_BIN:-.build/release/audioplane}
+bin=${AUDIOPLANE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/audioplane}
 mkdir -p "$out"
 variants=("full:" "wo-A:--audio concat" "wo-D:--dynamism off" "wo-AD:--audio concat --dynamism off" "control:--zero-audio")
 for entry in "${variants[@]}"; do
   name=${entry%%:*} flags=${entry#*:}
   if [ -f "$out/$name/weights.safetensors" ]; then
-    "$bin" train --data "$data" --out "$out/$name" --resume --quiet "$@"
+    "$bin" train --data "$data" --out "$out/$name" --resume --quiet   # its config.json holds the flags
   else
     # shellcheck disable=SC2086
     "$bin" train --data "$data" --out "$out/$name" --quiet $flags "$@"

@@ -73,6 +73,11 @@ public struct AudioPlaneConfig: Codable, Equatable, Sendable {
         guard featureDimension > 0, featureDimension % 16 == 0 else { throw fail("featureDimension must be a positive multiple of 16") }
         guard resolution >= 2 else { throw fail("resolution must be at least 2") }
         guard !scales.isEmpty, scales.allSatisfy({ $0 >= 1 }) else { throw fail("scales must be positive") }
+        guard Set(scales).count == scales.count else { throw fail("scales must be distinct (each names its own grids)") }
+        guard resolution * scales.max()! <= 1024 else { throw fail("resolution × the largest scale must be at most 1024") }
+        guard audioCodeDimension == AudioEncoder.codeDimension else {
+            throw fail("audioCodeDimension must be \(AudioEncoder.codeDimension) (the audio encoder's output)")
+        }
         guard margin >= 0 else { throw fail("margin must be ≥ 0") }
     }
 }

@@ -31,6 +31,20 @@ public struct StageTimings: Sendable {
     }
 
     public mutating func reset() { seconds = [:]; calls = [:]; order = [] }
+
+    /// Adds every stage of `other` (keeping this one's order, then other's new stages).
+    public mutating func add(_ other: StageTimings) {
+        for stage in other.order { add(stage, seconds: other.seconds[stage] ?? 0) }
+    }
+
+    /// One line per stage, `indent` + name padded to `nameWidth` + milliseconds per unit (each
+    /// stage's total divided by `units`, e.g. frames or iterations), in the order first measured.
+    public func table(perUnit units: Int, unit: String = "", indent: String = "  ", nameWidth: Int = 24) -> String {
+        order.map { stage in
+            indent + stage.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + String(format: " %8.2f ms", 1000 * (seconds[stage] ?? 0) / Double(max(units, 1))) + unit + "\n"
+        }.joined()
+    }
 }
 
 /// Seconds since an arbitrary start, monotonic.

@@ -129,9 +129,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard initialGaussians > 0 else { throw fail("initialGaussians must be positive") }
         guard coarseIterations >= 0, fineIterations >= 0 else { throw fail("iteration counts must be ≥ 0") }
         guard (0...3).contains(shDegree) else { throw fail("shDegree must be 0…3") }
-        guard validationInterval > 0, checkpointInterval > 0, shDegreeInterval > 0 else {
-            throw fail("validationInterval, checkpointInterval and shDegreeInterval must be positive")
+        guard validationInterval > 0, checkpointInterval > 0, shDegreeInterval > 0, validationFrames > 0 else {
+            throw fail("validationInterval, validationFrames, checkpointInterval and shDegreeInterval must be positive")
         }
+        guard lambdaMouthL1 >= 0, lambdaMask >= 0, lambdaLPIPS >= 0 else { throw fail("loss weights must be ≥ 0") }
         guard densification.interval > 0, densification.maxGaussians >= initialGaussians else {
             throw fail("densification interval must be positive and maxGaussians ≥ initialGaussians")
         }
@@ -164,7 +165,8 @@ extension TrainingConfig {
         try take(.lambdaLPIPS, &self.lambdaLPIPS)
         try take(.lambdaDSSIM, &self.lambdaDSSIM)
         try take(.lambdaMask, &self.lambdaMask)
-        try take(.lambdaMouthL1, &self.lambdaMouthL1)
+        // Added after the first models were written: a config without it trained without it.
+        self.lambdaMouthL1 = try c.decodeIfPresent(Float.self, forKey: .lambdaMouthL1) ?? 0
         try take(.lpipsPatchSize, &self.lpipsPatchSize)
         try take(.zeroAudio, &self.zeroAudio)
         try take(.gaussianRates, &self.gaussianRates)

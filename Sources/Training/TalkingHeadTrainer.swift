@@ -78,6 +78,25 @@ public final class TalkingHeadTrainer {
         sceneExtent = 1.1 * 0.5 * (e * e).sum().squareRoot()
     }
 
+    /// Starts from `initial` instead of the random Gaussians (before the first step; SH bands
+    /// above its degree start at 0): a warm start from a known head, and the training benchmark's
+    /// realistic head.
+    public func setInitialCloud(_ initial: GaussianCloud) {
+        precondition(iteration == 0, "setInitialCloud: training has started")
+        var c = GaussianCloud(shDegree: config.shDegree)
+        let k = 3 * GaussianCloud.shCoefficientCount(degree: config.shDegree), k0 = 3 * initial.shCoefficientCount
+        for g in 0..<initial.count {
+            var sh = [Float](repeating: 0, count: k)
+            for j in 0..<min(k, k0) { sh[j] = initial.shCoefficients[g * k0 + j] }
+            c.append(mean: SIMD3(initial.means[3 * g], initial.means[3 * g + 1], initial.means[3 * g + 2]),
+                     rotation: SIMD4(initial.rotations[4 * g], initial.rotations[4 * g + 1], initial.rotations[4 * g + 2], initial.rotations[4 * g + 3]),
+                     logScale: SIMD3(initial.logScales[3 * g], initial.logScales[3 * g + 1], initial.logScales[3 * g + 2]),
+                     opacityLogit: initial.opacityLogits[g], sh: sh)
+        }
+        cloud = c
+        statistics = DensificationStatistics(count: c.count)
+    }
+
     /// The seed of iteration t's random choices (SplitMix-style mixing of the run seed and t).
     static func iterationSeed(_ seed: UInt64, _ t: Int) -> UInt64 {
         var z = seed ^ (UInt64(truncatingIfNeeded: t) &* 0x9E37_79B9_7F4A_7C15)
@@ -105,7 +124,10 @@ public final class TalkingHeadTrainer {
         var pass: SplatForwardPass
         var result: TalkingHeadLoss.Result
         if fine {
-            let (out, state) = timings.measure("model forward") { model.forward(cloud, audioWindow: sample.audioWindow) }
+            // The model's own stages (audio encoder, plane query, decoders, deformation and their
+            // backward) go into `timings` by name.
+            let (out, state) = model.forward(cloud, audioWindow: sample.audioWindow)
+            timings.add(state.timings)
             pass = timings.measure("render") {
                 withMask ? renderer.render(out.cloud, camera: sample.camera, settings: settings, extras: out.dynamism, extraChannels: 1)
                          : renderer.render(out.cloud, camera: sample.camera, settings: settings)
@@ -115,11 +137,9 @@ public final class TalkingHeadTrainer {
             grads = timings.measure("render backward") {
                 renderer.backward(pass, dImage: result.dImage, dAlpha: result.dAlpha, dExtras: result.dExtras)
             }
-            canonical = timings.measure("model backward") {
-                modelGradients.zeroAll()
-                return model.backward(state, grads, gradients: &modelGradients)
-            }
-            timings.measure("optimizer") {
+            timings.measure("zero gradients") { modelGradients.zeroAll() }
+            canonical = model.backward(state, grads, gradients: &modelGradients, timings: &timings)
+            timings.measure("optimizer (networks)") {
                 let t = it - config.coarseIterations
                 let grid = ExponentialDecay(initial: config.gridLearningRate, final: config.gridLearningRate * config.networkDecay,
                                             steps: config.fineIterations)(t)
@@ -134,7 +154,7 @@ public final class TalkingHeadTrainer {
             grads = timings.measure("render backward") { renderer.backward(pass, dImage: result.dImage, dAlpha: result.dAlpha) }
             canonical = grads
         }
-        timings.measure("optimizer") { updateGaussians(canonical, pass: pass, screenGradients: grads, iteration: it) }
+        timings.measure("optimizer (Gaussians)") { updateGaussians(canonical, pass: pass, screenGradients: grads, iteration: it) }
         iteration = it
         lossSum += Double(result.terms.total); lossCount += 1
         return result.terms

@@ -38,7 +38,9 @@ extension TrainingConfig {
         // Every overridden key must have been read (an unknown key would be silently ignored).
         let check = try JSONSerialization.jsonObject(with: encoder.encode(decoded)) as? [String: Any] ?? [:]
         for item in overrides {
-            let key = String(item[..<item.firstIndex(of: "=")!])
+            let eq = item.firstIndex(of: "=")!
+            if item[item.index(after: eq)...] == "null" { continue }   // an optional set back to unset
+            let key = String(item[..<eq])
             var node: Any? = check
             for part in key.split(separator: ".") { node = (node as? [String: Any])?[String(part)] }
             if node == nil {

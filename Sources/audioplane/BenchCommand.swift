@@ -5,6 +5,7 @@ import DataIO
 import Foundation
 import Perceptual
 import Splatting
+import SyntheticSpeaker
 import TensorCore
 import Training
 
@@ -17,15 +18,16 @@ struct BenchCommand: ParsableCommand {
         Stages: splat (30k-Gaussian head at 512×512: projection, sort/binning, blend, backward,
         reference comparison), audio (60 s of speech features, batch and streaming), lpips
         (512×512 forward, 128×128 forward+backward, GEMM rate), model (Audio-Plane model forward and
-        backward stages for 30k Gaussians), inference (a trained model saying 10 s of speech at
+        backward stages for 30k Gaussians), train (one fine-stage training iteration at 512×512 with 30k
+        Gaussians on a 2 s synthetic speaker, stage by stage), inference (a trained model saying 10 s of speech at
         512×512, end to end: features, encoder, plane query, decoders, rasterization, compositing,
         video encoding; needs a model: --model, default out/demo/model from `audioplane demo`).
         Times are medians of repeats.
         """)
 
-    enum Stage: String, ExpressibleByArgument, CaseIterable { case splat, audio, lpips, model, inference }
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case splat, audio, lpips, model, train, inference }
 
-    @Option(parsing: .upToNextOption, help: "Stages to run (default: all): splat audio lpips model inference.")
+    @Option(parsing: .upToNextOption, help: "Stages to run (default: all): splat audio lpips model train inference.")
     var only: [Stage] = []
     @Option(help: "Gaussians in the splatting scene.")
     var gaussians: Int = 30_000
@@ -41,6 +43,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard gaussians > 0, repeats > 0 else { throw ValidationError("--gaussians and --repeats must be positive") }
+        guard (16...4096).contains(inferenceSize), inferenceSize % 2 == 0 else {
+            throw ValidationError("--inference-size must be even and from 16 to 4096 pixels")
+        }
     }
 
     func run() throws {
@@ -56,6 +61,7 @@ struct BenchCommand: ParsableCommand {
             case .audio: print(try AudioFeatureBenchmark.run())
             case .lpips: print(LPIPSBenchmark.run())
             case .model: print(try AudioPlaneBenchmark.run())
+            case .train: try benchTraining()
             case .inference: try benchInference()
             }
         }
@@ -72,8 +78,21 @@ extension BenchCommand {
             return
         }
         let head = try TrainedTalkingHead.load(dir)
-        guard let path = data ?? head.config.dataset?.path else { throw ValidationError("\(model): pass --data for poses and backgrounds") }
-        let synthesizer = try TalkingHeadSynthesizer(head: head, poses: TalkingHeadDataset(folder: URL(fileURLWithPath: path), cacheBytes: 64 << 20))
+        guard var path = data ?? head.config.dataset?.path else { throw ValidationError("\(model): pass --data for poses and backgrounds") }
+        // A synthetic-speaker model trained at another size: 10 s of the same person at the bench
+        // size, so torso/background decoding costs what it costs at that size.
+        var temporary: URL?
+        defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+        if data == nil, let trained = head.config.dataset, trained.width != inferenceSize,
+           let identity = Self.synthIdentity(URL(fileURLWithPath: path)) {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audioplane-bench-poses-\(getpid())")
+            temporary = folder
+            _ = try SyntheticDataset.generate(SynthSettings(seconds: 10, size: inferenceSize, identitySeed: identity, textSeed: 99),
+                                              to: folder, quiet: true)
+            path = folder.path
+        }
+        let synthesizer = try TalkingHeadSynthesizer(head: head, poses: TalkingHeadDataset(folder: URL(fileURLWithPath: path), cacheBytes: 64 << 20),
+                                                     allowOtherSize: true)
         synthesizer.outputWidth = inferenceSize
         synthesizer.outputHeight = inferenceSize
         let text = "Good evening. Here is the news. A small team has built a talking head that runs on an ordinary processor, "
@@ -90,7 +109,37 @@ extension BenchCommand {
         }
         defer { speech.removeTemporaryFiles() }
         let source = "model \(model) (trained at \(head.config.dataset.map { "\($0.width)×\($0.height)" } ?? "?"), iteration \(head.iteration)); speech: espeak-ng en-us, text to speech + features \(String(format: "%.1f", featureMs)) ms"
-        print(try InferenceBenchmark.run(synthesizer, speech: speech, featureMilliseconds: speech.featureMilliseconds, source: source))
+        print(try withInterruptsCaught("bench") {
+            try InferenceBenchmark.run(synthesizer, speech: speech, featureMilliseconds: speech.featureMilliseconds, source: source,
+                                       shouldStop: interrupted)
+        })
+    }
+}
+
+extension BenchCommand {
+    /// One fine-stage iteration at 512×512 with `gaussians` Gaussians on a fresh 2 s synthetic speaker.
+    func benchTraining() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audioplane-bench-train-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try SyntheticDataset.generate(SynthSettings(seconds: 2, size: 512, identitySeed: 1, textSeed: 1), to: folder, quiet: true)
+        let data = try TalkingHeadTrainingData(folder: folder)
+        // The speaker's own head (neutral mouth) at the detail that gives `gaussians` Gaussians: a
+        // realistic canonical head for the rasterizer's cost.
+        let identity = SpeakerIdentity(seed: 1)
+        var detail = Float(gaussians) / Float(HeadModel(identity: identity, detail: 1).count)
+        detail *= Float(gaussians) / Float(HeadModel(identity: identity, detail: detail).count)   // counts grow sub-linearly
+        let head = HeadModel(identity: identity, detail: detail).cloud(mouth: MouthParameters(), blink: 0)
+        var report = try TrainingBenchmark.run(data: data, head: head, iterations: repeats, lpips: try LPIPS.loadInstalled())
+        report.head = "the synthetic speaker's head"
+        print(report)
+    }
+
+    /// The identity seed in a synthetic-speaker dataset's `synth.json`, nil for other datasets.
+    static func synthIdentity(_ folder: URL) -> UInt64? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("synth.json").path),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let settings = root["settings"] as? [String: Any], let seed = settings["identity_seed"] as? Int else { return nil }
+        return UInt64(seed)
     }
 }
 

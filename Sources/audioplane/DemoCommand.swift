@@ -8,8 +8,9 @@ import Training
 
 /// `audioplane demo`: the whole product in one command — synthesize a speaker, train a talking
 /// head on it with the `quick` preset, make it say a sentence it never heard, and measure it on a
-/// held-out recording. Every step writes atomically and is skipped when already done, so an
-/// interrupted demo continues where it stopped when run again (training resumes from its checkpoint).
+/// held-out recording. Every step writes atomically; the datasets and a finished model are reused
+/// when the command runs again (training resumes from its checkpoint), the short render and eval
+/// steps are redone. A new speaker dataset (other --size or --seconds) discards the old model.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
@@ -31,12 +32,17 @@ struct DemoCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Sentence for the new video.")
     var text: String = "Hello! I am a talking head made of Gaussian splats, and I can say anything you type."
+    @Option(help: "Fine-stage iterations (default: the quick preset's 8,000; fewer for a fast look).")
+    var iterations: Int?
+    @Option(name: .customLong("coarse-iterations"), help: "Coarse-stage iterations (default: the quick preset's 1,000).")
+    var coarseIterations: Int?
 
     static let heldOutSeconds = 12.0
 
     func validate() throws {
         guard [256, 512].contains(size) else { throw ValidationError("--size must be 256 or 512") }
         guard seconds >= 5 && seconds <= 600 else { throw ValidationError("--seconds must be between 5 and 600") }
+        guard (iterations ?? 0) >= 0, (coarseIterations ?? 0) >= 0 else { throw ValidationError("iteration counts must be ≥ 0") }
     }
 
     func run() throws {
@@ -47,7 +53,10 @@ struct DemoCommand: ParsableCommand {
         let modelDir = root.appendingPathComponent("model")
 
         logLine("demo 1/5: synthesize the speaker (\(Int(seconds)) s at \(size)×\(size)) → \(speaker.path)")
-        try synthesize(speaker, seconds: seconds, textSeed: 1)
+        if try synthesize(speaker, seconds: seconds, textSeed: 1) {
+            // A new speaker dataset (another --size or --seconds): an earlier model does not belong to it.
+            for stale in ["model", "metrics.json"] { try? FileManager.default.removeItem(at: root.appendingPathComponent(stale)) }
+        }
         logLine("demo 2/5: synthesize a held-out recording (new sentences, \(Int(Self.heldOutSeconds)) s) → \(heldOut.path)")
         try synthesize(heldOut, seconds: Self.heldOutSeconds, textSeed: 2)
 
@@ -61,7 +70,10 @@ struct DemoCommand: ParsableCommand {
         let speech = try SpeechInput.text(text, voice: "en-us", temporaryFolder: FileManager.default.temporaryDirectory)
         defer { speech.removeTemporaryFiles() }
         let renderProgress = ProgressReporter(stage: "render", total: speech.frameCount)
-        let rendered = try TalkingHeadVideo.render(synthesizer, speech: speech, to: video, progress: { done, _ in renderProgress.update(done) })
+        let rendered = try withInterruptsCaught("demo") {
+            try TalkingHeadVideo.render(synthesizer, speech: speech, to: video, progress: { done, _ in renderProgress.update(done) },
+                                        shouldStop: interrupted)
+        }
 
         let comparison = root.appendingPathComponent("heldout-comparison.mp4")
         logLine("demo 5/5: evaluate on the held-out recording → \(comparison.path)")
@@ -71,14 +83,17 @@ struct DemoCommand: ParsableCommand {
         let writer = try VideoWriter(url: comparison, width: 2 * heldOutData.width, height: heldOutData.height,
                                      audio: heldOutData.layout.audio)
         let evalProgress = ProgressReporter(stage: "eval", total: indices.count)
-        let report: MetricsReport
-        do {
-            report = try TalkingHeadEvaluator.evaluate(evaluator, indices: indices, metrics: try ImageMetrics.withInstalledLPIPS(),
-                                                       comparison: writer) { evalProgress.update($0) }
-            _ = try writer.finish()
-        } catch {
-            writer.cancel()
-            throw error
+        let metrics = try ImageMetrics.withInstalledLPIPS()
+        let report: MetricsReport = try withInterruptsCaught("demo") {
+            do {
+                let report = try TalkingHeadEvaluator.evaluate(evaluator, indices: indices, metrics: metrics, comparison: writer,
+                                                               progress: { evalProgress.update($0) }, shouldStop: interrupted)
+                _ = try writer.finish()
+                return report
+            } catch {
+                writer.cancel()
+                throw error
+            }
         }
         try writeAtomically(Data((report.jsonLine() + "\n").utf8), to: root.appendingPathComponent("metrics.json"))
 
@@ -94,18 +109,21 @@ struct DemoCommand: ParsableCommand {
         """)
     }
 
-    /// Generates a dataset of the demo speaker (identity seed 1) unless a complete one is there.
-    func synthesize(_ folder: URL, seconds: Double, textSeed: UInt64) throws {
+    /// Generates a dataset of the demo speaker (identity seed 1) unless a complete one with these
+    /// settings is there; true when it generated one.
+    @discardableResult
+    func synthesize(_ folder: URL, seconds: Double, textSeed: UInt64) throws -> Bool {
         if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("synth.json").path),
            let meta = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            meta["complete"] as? Bool == true, let settings = meta["settings"] as? [String: Any],
            settings["size"] as? Int == size, (settings["seconds"] as? NSNumber)?.doubleValue == seconds,
            settings["text_seed"] as? Int == Int(textSeed) {
             logLine("  (already there)")
-            return
+            return false
         }
         try? FileManager.default.removeItem(at: folder)
         _ = try SyntheticDataset.generate(SynthSettings(seconds: seconds, size: size, identitySeed: 1, textSeed: textSeed), to: folder)
+        return true
     }
 
     /// Trains (or resumes, or skips a finished) quick-preset model; Ctrl-C checkpoints and exits 130.
@@ -114,18 +132,17 @@ struct DemoCommand: ParsableCommand {
         let lpips = try LPIPS.loadInstalled()
         let trainer: TalkingHeadTrainer
         if FileManager.default.fileExists(atPath: TalkingHeadCheckpoint.weightsURL(model).path) {
-            trainer = try TalkingHeadCheckpoint.resume(from: model, data: data, lpips: lpips)
+            trainer = try TalkingHeadCheckpoint.resume(from: model, data: data, lpips: lpips, fineIterations: iterations)
             if trainer.isFinished { logLine("  (already trained)"); return }
             logLine("  resuming at iteration \(trainer.iteration)")
         } else {
             var config = TrainingConfig.quick(audioChannels: data.audioChannels)
             config.seed = seed
+            if let iterations { config.fineIterations = iterations }
+            if let coarseIterations { config.coarseIterations = coarseIterations }
             trainer = try TalkingHeadTrainer(config: config, data: data, lpips: lpips)
         }
-        interruptRequested = 0
-        signal(SIGINT) { _ in interruptRequested = 1 }
-        defer { signal(SIGINT, SIG_DFL) }
-        if try trainer.train(output: model, shouldStop: { interruptRequested != 0 }) == .interrupted {
+        if try withInterruptsCaught("demo", { try trainer.train(output: model, shouldStop: interrupted) }) == .interrupted {
             print("demo: interrupted during training at iteration \(trainer.iteration); checkpoint written — run the same command again to continue")
             throw ExitCode(130)
         }

@@ -54,15 +54,16 @@ struct EvalCommand: ParsableCommand {
             try VideoWriter(url: URL(fileURLWithPath: $0), width: 2 * dataset.width, height: dataset.height)
         }
         let progress = ProgressReporter(stage: "eval", total: indices.count, quiet: quiet)
-        let report: MetricsReport
-        do {
-            report = try TalkingHeadEvaluator.evaluate(synthesizer, indices: indices, metrics: metrics, comparison: writer) {
-                progress.update($0)
+        let report: MetricsReport = try withInterruptsCaught("eval") {
+            do {
+                let report = try TalkingHeadEvaluator.evaluate(synthesizer, indices: indices, metrics: metrics, comparison: writer,
+                                                               progress: { progress.update($0) }, shouldStop: interrupted)
+                _ = try writer?.finish()
+                return report
+            } catch {
+                writer?.cancel()
+                throw error
             }
-            _ = try writer?.finish()
-        } catch {
-            writer?.cancel()
-            throw error
         }
         if json {
             print(report.jsonLine())

@@ -57,7 +57,10 @@ struct RenderCommand: ParsableCommand {
     }
 
     static func parseSize(_ text: String) throws -> (Int, Int) {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).compactMap { Int($0) }
+        guard text.lowercased().filter({ $0 == "x" }).count == 1 else {
+            throw ValidationError("--size must be WxH with even sides from 16 to 4096 pixels, e.g. 512x512")
+        }
         guard parts.count == 2, parts[0] >= 16, parts[1] >= 16, parts[0] <= 4096, parts[1] <= 4096,
               parts[0] % 2 == 0, parts[1] % 2 == 0 else {
             throw ValidationError("--size must be WxH with even sides from 16 to 4096 pixels, e.g. 512x512")
@@ -87,25 +90,14 @@ struct RenderCommand: ParsableCommand {
         if let frames { try createFolder(URL(fileURLWithPath: frames)) }
 
         let progress = ProgressReporter(stage: "render", total: speech.frameCount, quiet: quiet)
-        interruptRequested = 0
-        signal(SIGINT) { _ in interruptRequested = 1 }
-        defer { signal(SIGINT, SIG_DFL) }
-        let result: TalkingHeadVideo.Result
-        do {
-            result = try TalkingHeadVideo.render(
-                synthesizer, speech: speech, to: outURL, framesFolder: frames.map { URL(fileURLWithPath: $0) },
-                progress: { done, _ in progress.update(done) }, shouldStop: { interruptRequested != 0 })
-        } catch let e as TalkingHeadVideo.Interrupted {
-            logLine("render: \(e)")
-            throw ExitCode(130)
+        let result = try withInterruptsCaught("render") {
+            try TalkingHeadVideo.render(synthesizer, speech: speech, to: outURL, framesFolder: frames.map { URL(fileURLWithPath: $0) },
+                                        progress: { done, _ in progress.update(done) }, shouldStop: interrupted)
         }
         if !quiet {
             var all = timings
-            for stage in result.timings.order { all.add(stage, seconds: result.timings.seconds[stage] ?? 0) }
-            for stage in all.order {
-                logLine("  " + stage.padding(toLength: 16, withPad: " ", startingAt: 0)
-                        + String(format: "%8.2f ms/frame", 1000 * (all.seconds[stage] ?? 0) / Double(result.frames)))
-            }
+            all.add(result.timings)
+            FileHandle.standardError.write(Data(all.table(perUnit: result.frames, unit: " per frame", nameWidth: 16).utf8))
         }
         print(String(format: "%@: %d frames, %.2f s of speech, %d×%d, rendered at %.1f frames/s (real-time factor %.2f)",
                      result.video.url.path, result.frames, result.video.duration, synthesizer.outputWidth, synthesizer.outputHeight,

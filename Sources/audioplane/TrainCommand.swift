@@ -10,10 +10,6 @@ extension TrainingConfig.Perceptual: ExpressibleByArgument {}
 extension AudioPlaneConfig.AudioMode: ExpressibleByArgument {}
 extension AudioPlaneConfig.Dynamism: ExpressibleByArgument {}
 
-/// Set by the SIGINT handler, read once per training iteration (a plain flag: the handler does
-/// nothing else, which is all a signal handler may safely do).
-nonisolated(unsafe) var interruptRequested: Int32 = 0
-
 /// `audioplane train --data DIR --out MODEL [--preset quick|paper] [--iterations N] [--resume] [--seed S]`:
 /// the two-stage talking-head training (wiring only; `TalkingHeadTrainer` does the work).
 struct TrainCommand: ParsableCommand {
@@ -105,9 +101,7 @@ struct TrainCommand: ParsableCommand {
         if lpips == nil && trainer.loss.perceptualName == "D-SSIM" && !quiet {
             logLine("train: LPIPS weights not installed (\(LPIPSInstallation.installHint)); using D-SSIM (weight \(trainer.config.lambdaDSSIM)) instead")
         }
-        signal(SIGINT) { _ in interruptRequested = 1 }
-        defer { signal(SIGINT, SIG_DFL) }
-        let reason = try trainer.train(output: outURL, shouldStop: { interruptRequested != 0 })
+        let reason = try withInterruptsCaught("train") { try trainer.train(output: outURL, shouldStop: interrupted) }
         if !quiet {
             for stage in trainer.timings.order {
                 logLine("  " + stage.padding(toLength: 18, withPad: " ", startingAt: 0)

@@ -98,6 +98,8 @@ final class RenderEvalCLITests: XCTestCase {
         let out = path("bad.mp4")
         func noVideo(_ line: UInt = #line) {
             XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no mp4 may be left behind", line: line)
+            let hidden = (try? FileManager.default.contentsOfDirectory(atPath: Self.folder.path))?.filter { $0.hasPrefix(".bad.mp4") } ?? []
+            XCTAssertEqual(hidden, [], "nor ffmpeg's temporary file", line: line)
         }
         assertOneLineError(try runAudioplane(["render", "--model", Self.model, "--audio", path("missing.wav"), "--out", out]),
                            mentions: "missing.wav")

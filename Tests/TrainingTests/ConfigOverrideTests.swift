@@ -22,6 +22,8 @@ final class ConfigOverrideTests: XCTestCase {
         expected.model.fusion = .add
         XCTAssertEqual(c, expected)
         XCTAssertEqual(try base.applying(overrides: []), base)
+        // An optional back to unset.
+        XCTAssertNil(try c.applying(overrides: ["model.prototypeInitSpread=null"]).model.prototypeInitSpread)
     }
 
     func testBadOverridesNameTheProblem() {

@@ -29,10 +29,7 @@ public enum InferenceBenchmark {
             s += "  \(frames) frames (\(String(format: "%.2f", speechSeconds)) s of speech) at \(width)×\(height), \(gaussians) Gaussians, \(ThreadSettings.threadCount) threads\n"
             s += String(format: "  audio features (whole clip)   %8.2f ms\n", featureMilliseconds)
             s += "  per frame, render only (mean):\n"
-            for stage in renderOnly.order {
-                s += "    " + stage.padding(toLength: 26, withPad: " ", startingAt: 0)
-                    + String(format: " %8.2f ms\n", 1000 * (renderOnly.seconds[stage] ?? 0) / Double(frames))
-            }
+            s += renderOnly.table(perUnit: frames, indent: "    ", nameWidth: 26)
             s += String(format: "    %@ %8.2f ms  → %.1f frames/s excluding video encoding\n",
                         "total".padding(toLength: 26, withPad: " ", startingAt: 0), 1000 * renderOnlySeconds / Double(frames),
                         framesPerSecondExcludingEncoding)
@@ -46,20 +43,23 @@ public enum InferenceBenchmark {
 
     /// Runs both passes; the mp4 goes to a temporary file that is deleted afterwards.
     public static func run(_ synthesizer: TalkingHeadSynthesizer, speech: SpeechInput, featureMilliseconds: Double,
-                           source: String) throws -> Report {
+                           source: String, shouldStop: () -> Bool = { false }) throws -> Report {
         let count = speech.frameCount
         // Warm-up (page faults, caches) on a few frames, not timed.
         var frame = Image8(width: 2, height: 2, channels: 3, pixels: [UInt8](repeating: 0, count: 12))
         for k in 0..<min(3, count) { try synthesizer.renderFrame(k, features: speech.features, frameCount: count, into: &frame) }
         synthesizer.timings.reset()
         let start = monotonicSeconds()
-        for k in 0..<count { try synthesizer.renderFrame(k, features: speech.features, frameCount: count, into: &frame) }
+        for k in 0..<count {
+            if shouldStop() { throw TalkingHeadVideo.Interrupted() }
+            try synthesizer.renderFrame(k, features: speech.features, frameCount: count, into: &frame)
+        }
         let renderSeconds = monotonicSeconds() - start
         let renderOnly = synthesizer.timings
 
         let mp4 = FileManager.default.temporaryDirectory.appendingPathComponent("audioplane-bench-\(getpid()).mp4")
         defer { try? FileManager.default.removeItem(at: mp4) }
-        let video = try TalkingHeadVideo.render(synthesizer, speech: speech, to: mp4)
+        let video = try TalkingHeadVideo.render(synthesizer, speech: speech, to: mp4, shouldStop: shouldStop)
         return Report(width: synthesizer.outputWidth, height: synthesizer.outputHeight, gaussians: synthesizer.head.cloud.count,
                       frames: count, speechSeconds: speech.duration, featureMilliseconds: featureMilliseconds,
                       renderOnly: renderOnly, renderOnlySeconds: renderSeconds, withVideo: video, source: source)

@@ -29,7 +29,9 @@ public struct SpeechInput {
         case featureMismatch(path: String, message: String)
         public var description: String {
             switch self {
-            case .nothingToSay(let text): return "text \"\(text)\": nothing speakable (espeak-ng produced no speech sounds)"
+            case .nothingToSay(let text):
+                let shown = text.replacingOccurrences(of: "\n", with: " ")
+                return "text \"\(shown.prefix(60))\": nothing speakable (espeak-ng produced no speech sounds)"
             case let .featureMismatch(path, message): return "\(path): \(message)"
             }
         }

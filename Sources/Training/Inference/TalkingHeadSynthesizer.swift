@@ -31,11 +31,16 @@ public final class TalkingHeadSynthesizer {
     /// The canonical head's audio-independent plane features (computed once).
     let cache: SpatialFeatureCache
 
-    /// Throws a one-line error when `poses` has another image size than the model was trained at.
-    public init(head: TrainedTalkingHead, poses: TalkingHeadDataset) throws {
-        if let trained = head.config.dataset, trained.width != poses.width || trained.height != poses.height {
+    /// Throws a one-line error when `poses` has another image size than the model was trained at
+    /// (unless `allowOtherSize`: a recording of the same person at another resolution, whose own
+    /// cameras then render the head natively at that resolution — the inference benchmark's 512²).
+    public init(head: TrainedTalkingHead, poses: TalkingHeadDataset, allowOtherSize: Bool = false) throws {
+        if let trained = head.config.dataset, !allowOtherSize, trained.width != poses.width || trained.height != poses.height {
             throw TrainingError.datasetInvalid(
                 "\(poses.layout.root.path): frames are \(poses.width)×\(poses.height) but the model \(head.directory.path) was trained on \(trained.width)×\(trained.height) frames")
+        }
+        guard poses.count > 0 else {
+            throw TrainingError.datasetInvalid("\(poses.layout.root.path): the dataset has no frames (transforms_*.json list none)")
         }
         self.head = head
         self.poses = poses

@@ -43,7 +43,9 @@ public struct TrainedTalkingHead: Sendable {
         guard archive.metadata["format"] == TalkingHeadCheckpoint.format else {
             throw TrainingError.corruptCheckpoint("\(path): not a talking-head checkpoint (metadata 'format' is \(archive.metadata["format"] ?? "missing"))")
         }
-        let iteration = archive.metadata["iteration"].flatMap(Int.init) ?? 0
+        guard let iteration = archive.metadata["iteration"].flatMap(Int.init), iteration >= 0 else {
+            throw TrainingError.corruptCheckpoint("\(path): metadata 'iteration' is missing or invalid")
+        }
         let initial: AudioPlaneModel
         do { initial = try AudioPlaneModel(config: config.model, headBox: box) } catch {
             throw TrainingError.corruptCheckpoint("\(TalkingHeadCheckpoint.configURL(dir).path): \(error)")
