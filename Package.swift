@@ -48,6 +48,7 @@ let package = Package(
                 "Perceptual", "AudioPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["README.md"],
             swiftSettings: numericFlags),
         // Test support: tolerance asserts, finite differences, seeded fixtures.
         .target(name: "_TestSupport", dependencies: ["TensorCore"], path: "Sources/_TestSupport"),
