@@ -6,8 +6,9 @@ public final class ProgressReporter {
     public let stage: String
     public let total: Int
     private let start = monotonicSeconds()
-    private var lastPrint = -1.0
-    private var lastFraction = -1.0
+    // The first line waits for a measurable rate (0.2 s on a terminal, 5% or 10 s otherwise).
+    private lazy var lastPrint = start
+    private var lastFraction = 0.0
     private let interactive: Bool
     private let enabled: Bool
 
