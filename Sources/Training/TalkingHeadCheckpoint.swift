@@ -99,13 +99,9 @@ public enum TalkingHeadCheckpoint {
         }
         if let fineIterations { config.fineIterations = fineIterations }
         let trainer = try TalkingHeadTrainer(config: config, data: data, lpips: lpips)
-        let url = weightsURL(dir)
-        let path = url.path
-        let archive: SafetensorsArchive
-        do { archive = try Safetensors.read(url) } catch { throw TrainingError.corruptCheckpoint("\(error)") }
+        let path = weightsURL(dir).path
+        let (archive, it) = try readWeights(dir)
         func fail(_ m: String) -> TrainingError { .corruptCheckpoint("\(path): \(m)") }
-        guard archive.metadata["format"] == format else { throw fail("not a talking-head checkpoint (metadata 'format' is \(archive.metadata["format"] ?? "missing"))") }
-        guard let it = archive.metadata["iteration"].flatMap(Int.init), it >= 0 else { throw fail("metadata 'iteration' is missing") }
         do {
             let cloud = try canonicalCloud(archive, shDegree: config.shDegree, path: path)
             let n = cloud.count
@@ -144,6 +140,24 @@ public enum TalkingHeadCheckpoint {
             trainer.log = rows.filter { $0.iteration <= it }
         }
         return trainer
+    }
+
+    /// `dir/weights.safetensors` and the global iteration it was written at; `corruptCheckpoint`
+    /// when it is missing, unreadable, not a talking-head checkpoint, or has no iteration.
+    static func readWeights(_ dir: URL) throws -> (SafetensorsArchive, iteration: Int) {
+        let url = weightsURL(dir), path = url.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError.corruptCheckpoint("\(path): missing (the model directory is incomplete)")
+        }
+        let archive: SafetensorsArchive
+        do { archive = try Safetensors.read(url) } catch { throw TrainingError.corruptCheckpoint("\(error)") }
+        guard archive.metadata["format"] == format else {
+            throw TrainingError.corruptCheckpoint("\(path): not a talking-head checkpoint (metadata 'format' is \(archive.metadata["format"] ?? "missing"))")
+        }
+        guard let iteration = archive.metadata["iteration"].flatMap(Int.init), iteration >= 0 else {
+            throw TrainingError.corruptCheckpoint("\(path): metadata 'iteration' is missing or invalid")
+        }
+        return (archive, iteration)
     }
 
     /// The canonical Gaussians `gaussians.*` of a weights archive.

@@ -83,16 +83,11 @@ public final class TalkingHeadTrainer {
     /// realistic head.
     public func setInitialCloud(_ initial: GaussianCloud) {
         precondition(iteration == 0, "setInitialCloud: training has started")
-        var c = GaussianCloud(shDegree: config.shDegree)
         let k = 3 * GaussianCloud.shCoefficientCount(degree: config.shDegree), k0 = 3 * initial.shCoefficientCount
-        for g in 0..<initial.count {
-            var sh = [Float](repeating: 0, count: k)
-            for j in 0..<min(k, k0) { sh[j] = initial.shCoefficients[g * k0 + j] }
-            c.append(mean: SIMD3(initial.means[3 * g], initial.means[3 * g + 1], initial.means[3 * g + 2]),
-                     rotation: SIMD4(initial.rotations[4 * g], initial.rotations[4 * g + 1], initial.rotations[4 * g + 2], initial.rotations[4 * g + 3]),
-                     logScale: SIMD3(initial.logScales[3 * g], initial.logScales[3 * g + 1], initial.logScales[3 * g + 2]),
-                     opacityLogit: initial.opacityLogits[g], sh: sh)
-        }
+        var sh = [Float](repeating: 0, count: k * initial.count)
+        for g in 0..<initial.count { for j in 0..<min(k, k0) { sh[g * k + j] = initial.shCoefficients[g * k0 + j] } }
+        let c = GaussianCloud(shDegree: config.shDegree, means: initial.means, rotations: initial.rotations, logScales: initial.logScales,
+                              opacityLogits: initial.opacityLogits, shCoefficients: sh)
         cloud = c
         statistics = DensificationStatistics(count: c.count)
     }

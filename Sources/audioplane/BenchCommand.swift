@@ -84,7 +84,7 @@ extension BenchCommand {
         var temporary: URL?
         defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
         if data == nil, let trained = head.config.dataset, trained.width != inferenceSize,
-           let identity = Self.synthIdentity(URL(fileURLWithPath: path)) {
+           let identity = (try? SyntheticDataset.readMetadata(URL(fileURLWithPath: path)))??.settings.identitySeed {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("audioplane-bench-poses-\(getpid())")
             temporary = folder
             _ = try SyntheticDataset.generate(SynthSettings(seconds: 10, size: inferenceSize, identitySeed: identity, textSeed: 99),
@@ -134,13 +134,6 @@ extension BenchCommand {
         print(report)
     }
 
-    /// The identity seed in a synthetic-speaker dataset's `synth.json`, nil for other datasets.
-    static func synthIdentity(_ folder: URL) -> UInt64? {
-        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("synth.json").path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let settings = root["settings"] as? [String: Any], let seed = settings["identity_seed"] as? Int else { return nil }
-        return UInt64(seed)
-    }
 }
 
 /// CPU model and core count, for benchmark reports.

@@ -113,16 +113,13 @@ struct DemoCommand: ParsableCommand {
     /// settings is there; true when it generated one.
     @discardableResult
     func synthesize(_ folder: URL, seconds: Double, textSeed: UInt64) throws -> Bool {
-        if let data = FileManager.default.contents(atPath: folder.appendingPathComponent("synth.json").path),
-           let meta = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           meta["complete"] as? Bool == true, let settings = meta["settings"] as? [String: Any],
-           settings["size"] as? Int == size, (settings["seconds"] as? NSNumber)?.doubleValue == seconds,
-           settings["text_seed"] as? Int == Int(textSeed) {
+        let settings = SynthSettings(seconds: seconds, size: size, identitySeed: 1, textSeed: textSeed)
+        if let existing = try? SyntheticDataset.readMetadata(folder), existing.complete, existing.settings == settings {
             logLine("  (already there)")
             return false
         }
         try? FileManager.default.removeItem(at: folder)
-        _ = try SyntheticDataset.generate(SynthSettings(seconds: seconds, size: size, identitySeed: 1, textSeed: textSeed), to: folder)
+        _ = try SyntheticDataset.generate(settings, to: folder)
         return true
     }
 

@@ -31,21 +31,11 @@ public struct TrainedTalkingHead: Sendable {
             throw TrainingError.corruptCheckpoint("\(dir.path): no such model directory (train one with `audioplane train`)")
         }
         let config = try TalkingHeadCheckpoint.readConfig(dir)
-        let url = TalkingHeadCheckpoint.weightsURL(dir), path = url.path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw TrainingError.corruptCheckpoint("\(path): missing (the model directory is incomplete)")
-        }
         guard let box = config.headBox else {
             throw TrainingError.corruptCheckpoint("\(TalkingHeadCheckpoint.configURL(dir).path): has no head box (not written by `audioplane train`?)")
         }
-        let archive: SafetensorsArchive
-        do { archive = try Safetensors.read(url) } catch { throw TrainingError.corruptCheckpoint("\(error)") }
-        guard archive.metadata["format"] == TalkingHeadCheckpoint.format else {
-            throw TrainingError.corruptCheckpoint("\(path): not a talking-head checkpoint (metadata 'format' is \(archive.metadata["format"] ?? "missing"))")
-        }
-        guard let iteration = archive.metadata["iteration"].flatMap(Int.init), iteration >= 0 else {
-            throw TrainingError.corruptCheckpoint("\(path): metadata 'iteration' is missing or invalid")
-        }
+        let (archive, iteration) = try TalkingHeadCheckpoint.readWeights(dir)
+        let path = TalkingHeadCheckpoint.weightsURL(dir).path
         let initial: AudioPlaneModel
         do { initial = try AudioPlaneModel(config: config.model, headBox: box) } catch {
             throw TrainingError.corruptCheckpoint("\(TalkingHeadCheckpoint.configURL(dir).path): \(error)")
