@@ -187,6 +187,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case datasetInvalid(String)
     case featureChannelMismatch(model: Int, dataset: Int, path: String)
     case corruptCheckpoint(String)
+    case modelMissing(String)
     case nonFiniteLoss(iteration: Int, checkpoint: String)
     public var description: String {
         switch self {
@@ -195,6 +196,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .featureChannelMismatch(let m, let d, let p):
             return "\(p): the dataset's audio features have \(d) channels but the model being resumed was trained with \(m)"
         case .corruptCheckpoint(let m): return "corrupt checkpoint: \(m)"
+        case .modelMissing(let path): return "\(path): no such model directory (train one with `audioplane train`)"
         case .nonFiniteLoss(let it, let ckpt):
             return "the loss or the parameters became NaN/inf at iteration \(it); training stopped, last good checkpoint kept at \(ckpt)"
         }

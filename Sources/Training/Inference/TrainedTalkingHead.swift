@@ -28,7 +28,7 @@ public struct TrainedTalkingHead: Sendable {
     public static func load(_ dir: URL) throws -> TrainedTalkingHead {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isFolder), isFolder.boolValue else {
-            throw TrainingError.corruptCheckpoint("\(dir.path): no such model directory (train one with `audioplane train`)")
+            throw TrainingError.modelMissing(dir.path)
         }
         let config = try TalkingHeadCheckpoint.readConfig(dir)
         guard let box = config.headBox else {
